@@ -1,0 +1,340 @@
+import type { RequestSpec } from 'autocannon';
+
+/**
+ * The scenario catalogue, shared by the orchestrator (bench/run.ts: which server each
+ * scenario needs, what it measures) and the load generator (bench/load.ts: the requests).
+ * The k6 scripts in bench/k6/ mirror the same scenarios.
+ */
+
+/**
+ * How the server under test is started. Scenarios of one profile share one server process;
+ * profiles run one after another so only one server is busy at a time.
+ */
+export type ProfileName =
+  | 'cached'
+  | 'bare'
+  | 'traced'
+  | 'nocache'
+  | 'partial'
+  | 'l2'
+  | 'writes'
+  | 'scale-small'
+  | 'scale-large';
+
+/** Profiles in the order they run. `cached` always starts first: it discovers the data set. */
+export const PROFILE_ORDER: readonly ProfileName[] = [
+  'cached',
+  'bare',
+  'traced',
+  'nocache',
+  'partial',
+  'l2',
+  'writes',
+  'scale-small',
+  'scale-large',
+];
+
+/** What the load generator needs to build a scenario's requests (collected by run.ts). */
+export interface ScenarioData {
+  /** The event of the hot read: cached before the run. */
+  hotEventId: number;
+  /** Events the spread reads draw from, uniformly. */
+  readIds: number[];
+  /** Scale check: ids from min to max inclusive (too many to list). */
+  idRange?: { min: number; max: number };
+  /** Bearer token of the seed's demo user. */
+  token?: string;
+  /** Full valid EventInput bodies of events the write mix updates. */
+  updates?: Array<{ id: number; body: Record<string, unknown> }>;
+  /** Events with room (no capacity, or the most seats left) that registrations target. */
+  registrationEventIds?: number[];
+  participantIds?: number[];
+  login?: { email: string; password: string };
+}
+
+/** Everything one load-generator process needs (sent as JSON on its stdin). */
+export interface LoadPlan {
+  scenario: string;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  connections: number;
+  pipelining: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+  /** Seed of the request randomness, so runs draw the same ids. */
+  seed: number;
+  data: ScenarioData;
+}
+
+export interface ScenarioDefinition {
+  name: string;
+  /** One line for the table and the docs. */
+  title: string;
+  profile: ProfileName;
+  /** What the number tells you. */
+  measures: string;
+  /** What bounds the number on a small machine, before the measured CPU shares are added. */
+  limitedBy: string;
+  /** Requests per connection in flight (default 1). */
+  pipelining?: 'option';
+  /** Caps `--connections` (password hashing cannot use more). */
+  maxConnections?: number;
+  /** Statuses that are an expected outcome of the scenario rather than a failure. */
+  expected?: { status: number; code: string; label: string };
+  /** Count the X-Cache header of the answers (costs the load generator some CPU). */
+  tallyCache?: boolean;
+  /** Builds the request list autocannon cycles through. */
+  requests(data: ScenarioData, random: () => number): RequestSpec[];
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+const FILTER_WORDS = [
+  'Cloud',
+  'Data',
+  'TypeScript',
+  'Security',
+  'Rust',
+  'DevOps',
+  'Summit',
+  'Meetup',
+  'Workshop',
+  'Lisboa',
+  'Berlin',
+  'Osaka',
+  'são',
+  'zürich',
+];
+const EVENT_SORTS = ['date', 'date_desc', 'title', 'title_desc'];
+
+function pick<T>(items: readonly T[], random: () => number): T {
+  if (items.length === 0) throw new Error('pick from an empty list');
+  return items[Math.floor(random() * items.length)] as T;
+}
+
+function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`scenario data lacks ${what}`);
+  return value;
+}
+
+/** GET /event/{id} over ids drawn uniformly from the read set. */
+function spreadReads(data: ScenarioData, random: () => number): RequestSpec[] {
+  const ids = data.readIds;
+  return [{ method: 'GET', setupRequest: (request) => ({ ...request, path: `/event/${pick(ids, random)}` }) }];
+}
+
+/** GET /event/{id} over a contiguous id range (scale check). */
+function rangeReads(data: ScenarioData, random: () => number): RequestSpec[] {
+  const { min, max } = need(data.idRange, 'idRange');
+  const span = max - min + 1;
+  return [
+    {
+      method: 'GET',
+      setupRequest: (request) => ({
+        ...request,
+        path: `/event/${min + Math.floor(random() * span)}`,
+      }),
+    },
+  ];
+}
+
+function hotRead(data: ScenarioData): RequestSpec[] {
+  return [{ method: 'GET', path: `/event/${data.hotEventId}` }];
+}
+
+const SCALE_LIMIT =
+  'the database read of a miss (B-tree depth and page cache of SQLite) plus the worker round trip; ' +
+  'the cache is off so every request reaches the database';
+
+export const SCENARIOS: readonly ScenarioDefinition[] = [
+  {
+    name: 'hot-read',
+    title: 'GET /event/{id}, one event, near-cache hit',
+    profile: 'cached',
+    measures:
+      'the fastest API path: route, near-cache lookup and write of stored bytes on the main thread',
+    limitedBy:
+      'on one server core: uWebSockets.js syscalls and the main thread; often the single-core load generator first',
+    requests: hotRead,
+  },
+  {
+    name: 'hot-read-pipelined',
+    title: 'hot-read with HTTP pipelining',
+    profile: 'cached',
+    pipelining: 'option',
+    measures:
+      'the same path with several requests per connection in flight, so the load generator spends less per request and the server is pushed harder',
+    limitedBy: 'the server core (main thread), unless the load generator still saturates first',
+    requests: hotRead,
+  },
+  {
+    name: 'spread-read',
+    title: 'GET /event/{random id}, every event cached',
+    profile: 'cached',
+    measures: 'near-cache hits spread over every seeded event (a Map lookup among hundreds of keys)',
+    limitedBy: 'as hot-read, plus the load generator building a new request line per request',
+    tallyCache: true,
+    requests: spreadReads,
+  },
+  {
+    name: 'list-page',
+    title: 'GET /event/all with filter, sort and page',
+    profile: 'cached',
+    measures:
+      'an uncached list query: worker round trip, filtered and sorted SQL with count, JSON of the page',
+    limitedBy:
+      'worker CPU on the server core: SQL (SQLite runs in the worker thread), the case-folding filter, JSON building',
+    requests: (_data, random) => [
+      {
+        method: 'GET',
+        setupRequest: (request) => {
+          const sortBy = pick(EVENT_SORTS, random);
+          const query =
+            random() < 0.25
+              ? `pageNumber=${1 + Math.floor(random() * 20)}&pageSize=20&sortBy=${sortBy}`
+              : `pageNumber=${1 + Math.floor(random() * 3)}&pageSize=10&sortBy=${sortBy}` +
+                `&filter=${encodeURIComponent(pick(FILTER_WORDS, random))}`;
+          return { ...request, path: `/event/all?${query}` };
+        },
+      },
+    ],
+  },
+  {
+    name: 'bare-ceiling',
+    title: 'bare uWebSockets.js handler, same bytes as a cached read',
+    profile: 'bare',
+    measures:
+      'the ceiling: uWebSockets.js answering the exact bytes and headers of a cached GET /event/{id}, with no routing, cache or trace id',
+    limitedBy: 'uWebSockets.js itself on one core, or the load generator',
+    requests: () => [{ method: 'GET', path: '/event/1' }],
+  },
+  {
+    name: 'bare-ceiling-pipelined',
+    title: 'bare-ceiling with HTTP pipelining',
+    profile: 'bare',
+    pipelining: 'option',
+    measures: 'the ceiling under the same pipelined load as hot-read-pipelined',
+    limitedBy: 'uWebSockets.js on one core, or the load generator',
+    requests: () => [{ method: 'GET', path: '/event/1' }],
+  },
+  {
+    name: 'hot-read-traced',
+    title: 'hot-read with OpenTelemetry tracing on',
+    profile: 'traced',
+    measures:
+      'the cost of tracing on the fastest path (spans created, batched and exported over OTLP/HTTP to a local sink)',
+    limitedBy: 'span creation and export on the server core, on top of hot-read',
+    requests: hotRead,
+  },
+  {
+    name: 'miss-read',
+    title: 'GET /event/{random id}, cache disabled',
+    profile: 'nocache',
+    measures:
+      'the miss path: every read crosses to a worker, queries the database (event, organizer, speakers, participants) and builds the JSON',
+    limitedBy:
+      'the worker pool sharing the one server core with the main thread: SQL, row mapping and JSON per request',
+    tallyCache: true,
+    requests: spreadReads,
+  },
+  {
+    name: 'spread-read-mixed',
+    title: 'GET /event/{random id}, near cache holds ~25% of events',
+    profile: 'partial',
+    measures:
+      'a realistic near-cache/database mix: the byte budget (CACHE_MAX_BYTES) fits about a quarter of the documents, so most reads miss, load and evict',
+    limitedBy: 'the misses (worker round trip and SQL); the hits are nearly free',
+    tallyCache: true,
+    requests: spreadReads,
+  },
+  {
+    name: 'spread-read-l2',
+    title: 'GET /event/{random id}, near cache too small, Redis hits',
+    profile: 'l2',
+    measures: 'reads served by the shared Redis level (L2) because the near cache holds almost nothing',
+    limitedBy: 'one Redis round trip per request (ioredis on the main thread) and Redis itself',
+    tallyCache: true,
+    requests: spreadReads,
+  },
+  {
+    name: 'write-mix',
+    title: 'PUT /event/update/{id} and POST /participant/{e}/participant/{p}, 50/50',
+    profile: 'writes',
+    measures:
+      'writes with invalidation: validation, token check, a write transaction in a worker, the cache keys it made stale dropped before the reply',
+    limitedBy:
+      "the database's single writer (SQLite serialises write transactions; WAL fsync at checkpoints) and token verification",
+    expected: { status: 409, code: 'EVENT_FULL', label: 'expected conflicts (409 EVENT_FULL)' },
+    requests: (data, random) => {
+      const token = need(data.token, 'token');
+      const updates = need(data.updates, 'updates');
+      const events = need(data.registrationEventIds, 'registrationEventIds');
+      const participants = need(data.participantIds, 'participantIds');
+      const auth = { authorization: `Bearer ${token}` };
+      let counter = 0;
+      return [
+        {
+          method: 'PUT',
+          headers: { ...JSON_HEADERS, ...auth },
+          setupRequest: (request) => {
+            const update = pick(updates, random);
+            counter++;
+            const body = { ...update.body, description: `Updated by the bench, #${counter}.` };
+            return { ...request, path: `/event/update/${update.id}`, body: JSON.stringify(body) };
+          },
+        },
+        {
+          method: 'POST',
+          headers: auth,
+          setupRequest: (request) => ({
+            ...request,
+            path: `/participant/${pick(events, random)}/participant/${pick(participants, random)}`,
+          }),
+        },
+      ];
+    },
+  },
+  {
+    name: 'login',
+    title: 'POST /authentication/login (scrypt in workers)',
+    profile: 'writes',
+    maxConnections: 4,
+    measures:
+      'password verification: scrypt N=2^17 (128 MiB, OWASP) runs off the main thread, so logins cannot stall cached reads',
+    limitedBy:
+      'scrypt on the server core by design (about 0.1-0.3 s of CPU and 128 MiB each), at most libuv-pool-size hashes at once',
+    requests: (data) => {
+      const login = need(data.login, 'login');
+      return [
+        {
+          method: 'POST',
+          path: '/authentication/login',
+          headers: JSON_HEADERS,
+          body: JSON.stringify(login),
+        },
+      ];
+    },
+  },
+  {
+    name: 'scale-small',
+    title: 'GET /event/{random id}, cache off, small database',
+    profile: 'scale-small',
+    measures: 'database read throughput with few events (the scale check baseline)',
+    limitedBy: SCALE_LIMIT,
+    requests: rangeReads,
+  },
+  {
+    name: 'scale-large',
+    title: 'GET /event/{random id}, cache off, large database',
+    profile: 'scale-large',
+    measures: 'the same read with many more events: shows whether an indexed read by id degrades',
+    limitedBy: SCALE_LIMIT,
+    requests: rangeReads,
+  },
+];
+
+export function scenarioByName(name: string): ScenarioDefinition {
+  const found = SCENARIOS.find((scenario) => scenario.name === name);
+  if (found === undefined) throw new Error(`Unknown scenario ${name}`);
+  return found;
+}

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import uWS from 'uWebSockets.js';
+import { CacheAside } from '../cache/cache-aside.js';
+import type { Cache } from '../cache/cache.js';
+import { createCache } from '../cache/create-cache.js';
+import { redactUrl, type Config } from '../config.js';
+import { projectRoot } from '../paths.js';
+import { createTokenVerifier } from '../security/tokens.js';
+import type { Logger } from '../telemetry/logger.js';
+import { TaskPool } from '../workers/task-pool.js';
+import { HttpApp } from './http-app.js';
+import { Router } from './router.js';
+import { ROUTES } from './routes.js';
+import { StaticAssets } from './static-assets.js';
+import { createBodyValidator } from './validation.js';
+
+export interface RunningApi {
+  /** The port actually bound (useful with PORT=0). */
+  port: number;
+  cache: Cache;
+  pool: TaskPool;
+  /** Stops accepting, lets in-flight requests finish (up to `drainMs`), closes the pools. */
+  close(drainMs?: number): Promise<void>;
+}
+
+/**
+ * Composition of the API: worker pool (which owns the database), migrations, cache, and the
+ * uWebSockets.js front end. Migrations run in a worker so the main thread never holds a
+ * database connection.
+ */
+export async function startApi(config: Config, log: Logger): Promise<RunningApi> {
+  const openapiText = readFileSync(join(projectRoot(), 'openapi.json'), 'utf8');
+  const openapi = JSON.parse(openapiText) as { components: { schemas: Record<string, unknown> } };
+
+  const pool = new TaskPool({
+    workers: config.workers,
+    settings: {
+      databaseUrl: config.databaseUrl,
+      dbPoolSize: Math.max(1, Math.ceil(config.dbPoolSize / config.workers)),
+      jwt: config.jwt,
+      logLevel: config.logLevel,
+    },
+  });
+
+  const migration = await pool.run({ operation: 'migrate', input: { params: {} } });
+  if (migration.status !== 204) {
+    await pool.close();
+    throw new Error(`Database migration failed: ${migration.problem?.detail ?? migration.status}`);
+  }
+
+  const cache = createCache(config, log);
+  const http = new HttpApp({
+    config,
+    router: new Router(ROUTES),
+    pool,
+    cacheAside: new CacheAside(cache),
+    validator: createBodyValidator(openapi),
+    tokens: createTokenVerifier(config.jwt),
+    assets: new StaticAssets(openapiText),
+    log,
+  });
+
+  const listenSocket = await listen(http, config.port);
+  const port = uWS.us_socket_local_port(listenSocket);
+  log.info({ port, database: redactUrl(config.databaseUrl), workers: config.workers }, 'listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    port,
+    cache,
+    pool,
+    close(drainMs = 10_000) {
+      closing ??= (async () => {
+        uWS.us_listen_socket_close(listenSocket);
+        const deadline = Date.now() + drainMs;
+        while (http.inFlight > 0 && Date.now() < deadline) await sleep(20);
+        await pool.close();
+        await cache.close();
+        log.info({ unfinished: http.inFlight }, 'stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(http: HttpApp, port: number): Promise<uWS.us_listen_socket> {
+  return new Promise((resolve, reject) => {
+    http.app.listen('0.0.0.0', port, (socket) => {
+      if (socket === false) reject(new Error(`Cannot listen on port ${port}`));
+      else resolve(socket);
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

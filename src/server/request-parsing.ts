@@ -1,0 +1,85 @@
+import type { FieldErrors } from '../domain/errors.js';
+import type { ListQuery } from '../domain/types.js';
+import type { ListKind } from './routes.js';
+
+const MAX_ID = 2_147_483_647;
+const MAX_PAGE_NUMBER = 1_000_000;
+const MAX_PAGE_SIZE = 50;
+const DEFAULT_PAGE_SIZE = 10;
+const MAX_FILTER_LENGTH = 200;
+const DIGITS = /^[0-9]{1,10}$/;
+
+const SORTS: Record<ListKind, readonly string[]> = {
+  event: ['date', 'date_desc', 'title', 'title_desc'],
+  named: ['name', 'name_desc'],
+};
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
+
+/** Path ids are positive 32-bit integers written in plain digits. */
+export function parseIds(names: readonly string[], raw: readonly string[]): Parsed<Record<string, number>> {
+  const params: Record<string, number> = {};
+  let errors: FieldErrors | null = null;
+
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    const text = raw[i] ?? '';
+    const value = DIGITS.test(text) ? Number(text) : NaN;
+    if (value >= 1 && value <= MAX_ID) {
+      params[name] = value;
+    } else {
+      errors ??= {};
+      errors[name] = ['must be a positive 32-bit integer'];
+    }
+  }
+  return errors === null ? { ok: true, value: params } : { ok: false, errors };
+}
+
+/**
+ * List query per the contract: parameter names are case-insensitive, pageSize above 50 is
+ * clamped, everything else out of range is a 400. Unknown parameters are ignored.
+ */
+export function parseListQuery(kind: ListKind, rawQuery: string): Parsed<ListQuery> {
+  const values = new Map<string, string>();
+  for (const [name, value] of new URLSearchParams(rawQuery)) {
+    const key = name.toLowerCase();
+    if (!values.has(key)) values.set(key, value);
+  }
+
+  const errors: FieldErrors = {};
+  const pageNumber = readInteger(values.get('pagenumber'), 1, MAX_PAGE_NUMBER, 1);
+  if (pageNumber === null) errors.pageNumber = [`must be an integer from 1 to ${MAX_PAGE_NUMBER}`];
+
+  const requestedSize = readInteger(values.get('pagesize'), 1, Number.MAX_SAFE_INTEGER, DEFAULT_PAGE_SIZE);
+  if (requestedSize === null) errors.pageSize = ['must be a positive integer'];
+
+  const sorts = SORTS[kind];
+  const sortBy = values.get('sortby')?.toLowerCase() ?? (sorts[0] as string);
+  if (!sorts.includes(sortBy)) errors.sortBy = [`must be one of ${sorts.join(', ')}`];
+
+  const filterText = values.get('filter');
+  const filter = filterText === undefined || filterText === '' ? null : filterText;
+  if (filter !== null && filter.length > MAX_FILTER_LENGTH) {
+    errors.filter = [`must NOT have more than ${MAX_FILTER_LENGTH} characters`];
+  }
+
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+
+  return {
+    ok: true,
+    value: {
+      pageNumber: pageNumber as number,
+      pageSize: Math.min(requestedSize as number, MAX_PAGE_SIZE),
+      sortBy,
+      filter,
+    },
+  };
+}
+
+function readInteger(text: string | undefined, min: number, max: number, fallback: number) {
+  if (text === undefined || text === '') return fallback;
+  if (!/^[0-9]{1,16}$/.test(text)) return null;
+
+  const value = Number(text);
+  return value >= min && value <= max ? value : null;
+}

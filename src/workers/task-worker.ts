@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { workerData } from 'piscina';
+import type { AppContext } from '../app/context.js';
+import { OPERATIONS } from '../app/operations.js';
+import type { OperationResult } from '../app/operation.js';
+import { openDatabase, type DatabaseHandle } from '../db/connect.js';
+import { CommitOutcomeUnknownError } from '../db/commit-outcome-unknown-error.js';
+import { isTransientDatabaseError } from '../db/error-classifier.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { ScryptPasswordHasher } from '../security/passwords.js';
+import { createTokenIssuer } from '../security/tokens.js';
+import { ERROR_CATALOGUE } from '../domain/errors.js';
+import { createLogger } from '../telemetry/logger.js';
+import type { TaskRequest, TaskResponse, WorkerSettings } from './protocol.js';
+
+/**
+ * Piscina task entry. Each worker owns its own database connections (the main thread holds
+ * none), runs one operation per task and answers with the serialised response body.
+ */
+const settings = workerData as WorkerSettings;
+const log = createLogger({ level: settings.logLevel, thread: 'worker' });
+
+let context: Promise<AppContext> | null = null;
+let database: DatabaseHandle | null = null;
+
+function getContext(): Promise<AppContext> {
+  if (context !== null) return context;
+
+  const opening = openDatabase(settings.databaseUrl, { poolSize: settings.dbPoolSize }).then(
+    (handle: DatabaseHandle) => {
+      database = handle;
+      return {
+        db: handle.db,
+        dialect: handle.dialect,
+        passwords: new ScryptPasswordHasher(),
+        tokens: createTokenIssuer(settings.jwt),
+        now: () => new Date(),
+      };
+    },
+    (error: unknown) => {
+      context = null;
+      throw error;
+    },
+  );
+  context = opening;
+  return opening;
+}
+
+export default async function runTask(task: TaskRequest): Promise<TaskResponse> {
+  try {
+    const app = await getContext();
+    if (task.operation === 'migrate') {
+      await migrateToLatest(database!);
+      return { status: 204, body: null, invalidate: [] };
+    }
+
+    const result = await OPERATIONS[task.operation](app, task.input);
+    return toResponse(result, task.wantsEtag === true);
+  } catch (error) {
+    return toErrorResponse(task, error);
+  }
+}
+
+function toResponse(result: OperationResult, wantsEtag: boolean): TaskResponse {
+  if (!result.ok) {
+    const { ok: _ok, ...problem } = result;
+    return { status: ERROR_CATALOGUE[problem.code].status, body: null, problem, invalidate: [] };
+  }
+
+  const body = result.value === undefined ? null : JSON.stringify(result.value);
+  const response: TaskResponse = { status: result.status, body, invalidate: result.invalidate };
+  if (wantsEtag && body !== null) response.etag = entityTag(body);
+  if (result.location !== undefined) response.location = result.location;
+  if (result.page !== undefined) response.page = result.page;
+  return response;
+}
+
+function toErrorResponse(task: TaskRequest, error: unknown): TaskResponse {
+  if (isTransientDatabaseError(error, database?.dialect) || error instanceof CommitOutcomeUnknownError) {
+    log.warn({ err: error, operation: task.operation }, 'database unavailable');
+    return {
+      status: 503,
+      body: null,
+      invalidate: [],
+      retryAfterSeconds: 2,
+      problem: { code: 'SERVICE_UNAVAILABLE', detail: 'The database is not reachable.' },
+    };
+  }
+
+  log.error({ err: error, operation: task.operation }, 'operation failed');
+  return {
+    status: 500,
+    body: null,
+    invalidate: [],
+    problem: { code: 'INTERNAL_ERROR', detail: 'The operation failed unexpectedly.' },
+  };
+}
+
+/** Strong entity tag of the exact bytes sent: 16 bytes of SHA-1, base64url. */
+function entityTag(body: string): string {
+  return `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`;
+}
