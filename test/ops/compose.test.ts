@@ -80,7 +80,9 @@ function service(services: Service[], name: string): JsonObject {
 
 function environment(spec: JsonObject): Record<string, string> {
   return Object.fromEntries(
-    Object.entries((spec.environment ?? {}) as JsonObject).map(([k, v]) => [k, String(v ?? '')]),
+    Object.entries(
+      (spec.environment ?? {}) as Record<string, string | number | boolean | null>,
+    ).map(([k, v]) => [k, String(v ?? '')]),
   );
 }
 
@@ -110,7 +112,10 @@ files('the schema check is real: a broken model is rejected', () => {
   services.redis!.healthcheck = { test: ['CMD', 'true'], interval: 'ten seconds' };
   services.seq!.restrat = 'always';
   const problems = validateAgainstComposeSchema(broken);
-  assert.ok(problems.some((p) => p.includes('/services/api/depends_on')), problems.join('\n'));
+  assert.ok(
+    problems.some((p) => p.includes('/services/api/depends_on')),
+    problems.join('\n'),
+  );
   assert.ok(problems.some((p) => p.includes('/services/redis/healthcheck/interval')));
   assert.ok(problems.some((p) => p.includes('restrat')));
 });
@@ -122,7 +127,7 @@ const wiring = suite('compose wiring');
 wiring('images are pinned to concrete tags', () => {
   for (const variant of VARIANTS) {
     for (const { name, spec } of activeServices(model(variant.files))) {
-      const image = String(spec.image ?? '');
+      const image = typeof spec.image === 'string' ? spec.image : '';
       if (spec.build !== undefined) {
         assert.is(image, 'eventflow/api:local', `${name} builds the API image`);
         continue;
@@ -190,7 +195,10 @@ wiring('migrations run once before the API serves: db-init -> migrate -> api', (
     assert.equal(migrateWaitsFor, usesSqlServer ? ['db-init'] : ['postgres'], variant.name);
     if (usesSqlServer) {
       const dbInit = service(services, 'db-init');
-      assert.match(JSON.stringify(dbInit.command), /IF DB_ID\(N'eventflow'\) IS NULL CREATE DATABASE/);
+      assert.match(
+        JSON.stringify(dbInit.command),
+        /IF DB_ID\(N'eventflow'\) IS NULL CREATE DATABASE/,
+      );
       assert.equal(Object.keys(dbInit.depends_on as JsonObject), ['sqlserver']);
     }
   }
@@ -337,7 +345,11 @@ wiring('replicas variant: several API replicas behind nginx, sharing one Redis',
     assert.is(environment(api).REDIS_URL, 'redis://redis:6379');
     const lb = service(services, 'lb');
     assert.equal(lb.depends_on, { api: { condition: 'service_healthy' } });
-    assert.ok((lb.volumes as string[]).includes('./ops/nginx/eventflow-lb.conf:/etc/nginx/conf.d/default.conf:ro'));
+    assert.ok(
+      (lb.volumes as string[]).includes(
+        './ops/nginx/eventflow-lb.conf:/etc/nginx/conf.d/default.conf:ro',
+      ),
+    );
   }
   const nginx = repoFile('ops/nginx/eventflow-lb.conf');
   const port = environment(service(activeServices(model([BASE])), 'api')).PORT;
@@ -406,18 +418,26 @@ secrets('.env.example carries the placeholder and no secret; compose refuses it 
   for (const error of errors) assert.match(error.message, /set \w+ in \.env/);
 
   const { errors: noJwt } = composeModel([BASE], { ...FILLED_ENV, JWT_SECRET: undefined });
-  assert.equal([...new Set(noJwt.map((e) => e.variable))], ['JWT_SECRET'], 'no JWT_SECRET, no start');
+  assert.equal(
+    [...new Set(noJwt.map((e) => e.variable))],
+    ['JWT_SECRET'],
+    'no JWT_SECRET, no start',
+  );
 
   // Every variable the Compose files read is documented in .env.example.
   const referenced = new Set<string>();
   for (const path of [BASE, POSTGRES, REPLICAS]) {
-    for (const match of repoFile(path).matchAll(/(?<!\$)\$\{([A-Z0-9_]+)/g)) referenced.add(match[1]!);
+    for (const match of repoFile(path).matchAll(/(?<!\$)\$\{([A-Z0-9_]+)/g))
+      referenced.add(match[1]!);
   }
   for (const name of referenced) assert.ok(name in example, `.env.example documents ${name}`);
 });
 
 secrets('.env stays out of git and out of the image build context', () => {
-  const lines = (path: string) => repoFile(path).split('\n').map((line) => line.trim());
+  const lines = (path: string) =>
+    repoFile(path)
+      .split('\n')
+      .map((line) => line.trim());
   assert.ok(lines('.gitignore').includes('.env'), '.gitignore lists .env');
   assert.ok(lines('.dockerignore').includes('.env'), '.dockerignore lists .env');
   assert.ok(lines('.dockerignore').includes('.env.*'), '.dockerignore lists .env.*');

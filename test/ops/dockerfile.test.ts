@@ -82,7 +82,9 @@ image('multi-stage on a pinned Node 20 Debian bookworm-slim (glibc) base', () =>
 });
 
 image('production dependencies only, native addons built (and loaded) on the same base', () => {
-  const deps = stage('deps').instructions.map((i) => i.args).join('\n');
+  const deps = stage('deps')
+    .instructions.map((i) => i.args)
+    .join('\n');
   assert.match(deps, /npm ci --omit=dev/);
   assert.match(deps, /python3 make g\+\+/, 'a toolchain for better-sqlite3 when no prebuild fits');
   assert.match(deps, /require\('better-sqlite3'\)/, 'the addon is loaded at build time');
@@ -91,13 +93,25 @@ image('production dependencies only, native addons built (and loaded) on the sam
   assert.ok(copies.includes('--from=deps /app/node_modules ./node_modules'));
   assert.ok(copies.includes('--from=build /app/dist/src ./dist/src'));
   assert.ok(copies.includes('package.json openapi.json ./'));
-  assert.not.ok(copies.some((c) => c.includes('--from=build /app/node_modules')), 'no dev deps');
+  assert.not.ok(
+    copies.some((c) => c.includes('--from=build /app/node_modules')),
+    'no dev deps',
+  );
 });
 
 image('the build stage compiles with the project build config', () => {
-  const build = stage('build').instructions.map((i) => i.args).join('\n');
+  const build = stage('build')
+    .instructions.map((i) => i.args)
+    .join('\n');
   assert.match(build, /npx tsc -p tsconfig\.build\.json/);
-  for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'openapi.json', 'src']) {
+  for (const path of [
+    'package.json',
+    'package-lock.json',
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'openapi.json',
+    'src',
+  ]) {
     assert.ok(existsSync(join(root, path)), `${path} is in the build context`);
   }
   for (const script of ['src/main.ts', 'src/migrate.ts', 'src/seed.ts']) {
@@ -136,7 +150,9 @@ image('uWebSockets.js ships a glibc binary for Node 20 (ABI 115) on x64 and arm6
 });
 
 image('.dockerignore keeps secrets, local state and host binaries out of the context', () => {
-  const lines = repoFile('.dockerignore').split('\n').map((l) => l.trim());
+  const lines = repoFile('.dockerignore')
+    .split('\n')
+    .map((l) => l.trim());
   for (const entry of ['.env', '.env.*', 'node_modules', 'dist', 'data', '.git']) {
     assert.ok(lines.includes(entry), `.dockerignore lists ${entry}`);
   }
@@ -190,7 +206,7 @@ health('the image HEALTHCHECK passes on 200 and fails on 503 or no server', asyn
   assert.is(runCheck(dockerCheck[2]!, ok.port), 1, 'nothing listens any more');
 });
 
-health("the compose API healthcheck (fixed port 8079) uses the same script", () => {
+health('the compose API healthcheck (fixed port 8079) uses the same script', () => {
   const { model } = composeModel(['docker-compose.yml'], {
     JWT_SECRET: 'x'.repeat(48),
     MSSQL_SA_PASSWORD: 'Ef-123abc',
@@ -200,7 +216,10 @@ health("the compose API healthcheck (fixed port 8079) uses the same script", () 
   const script = api.healthcheck.test[3] as string;
   assert.is(
     script.replace("'http://127.0.0.1:8079/health/ready'", 'URL'),
-    dockerCheck[2]!.replace("'http://127.0.0.1:' + (process.env.PORT || 8079) + '/health/ready'", 'URL'),
+    dockerCheck[2]!.replace(
+      "'http://127.0.0.1:' + (process.env.PORT || 8079) + '/health/ready'",
+      'URL',
+    ),
   );
 });
 

@@ -49,7 +49,10 @@ function post(
         port,
         path,
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+        },
       },
       (res) => {
         let text = '';
@@ -80,7 +83,7 @@ function get(agent: Agent, port: number, path: string): Promise<Reply> {
 }
 
 /** Tries a fresh TCP connection: 'refused', or 'accepted' (then closes it). */
-function tryConnect(port: number): Promise<'refused' | 'accepted' | string> {
+function tryConnect(port: number): Promise<string> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
     socket.once('connect', () => {
@@ -117,16 +120,27 @@ test('SIGTERM: in-flight requests finish, new connections are refused, exit 0', 
   assert.is((await get(idle, port, '/health/live')).status, 200);
 
   const busy = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
-  const emails = Array.from({ length: IN_FLIGHT }, (_, i) => `drain${i}.${Date.now()}@example.test`);
+  const emails = Array.from(
+    { length: IN_FLIGHT },
+    (_, i) => `drain${i}.${Date.now()}@example.test`,
+  );
   drainEmails.push(...emails);
   const requests = emails.map((email, i) =>
-    post(busy, port, '/authentication/register', { username: `drain ${i}`, email, password: PASSWORD }),
+    post(busy, port, '/authentication/register', {
+      username: `drain ${i}`,
+      email,
+      password: PASSWORD,
+    }),
   );
   await Promise.all(requests.map((r) => r.sent));
   await sleep(100); // the server has read them: loopback, a few hundred bytes each
 
   const completed: Reply[] = [];
-  for (const r of requests) void r.reply.then((reply) => completed.push(reply), () => undefined);
+  for (const r of requests)
+    void r.reply.then(
+      (reply) => completed.push(reply),
+      () => undefined,
+    );
   const signalledAt = Date.now();
   api.child.kill('SIGTERM');
   const pendingAtSignal = IN_FLIGHT - completed.length;
@@ -156,7 +170,10 @@ test('SIGTERM: in-flight requests finish, new connections are refused, exit 0', 
   assert.ok(pendingAtSignal >= 3, `requests were in flight at SIGTERM (${pendingAtSignal})`);
   assert.ok(refusal, 'a new connection was refused after SIGTERM');
   assert.is(refusal?.outcome, 'refused');
-  assert.ok(refusal?.alive, 'refused while the process was still draining, not because it had gone');
+  assert.ok(
+    refusal?.alive,
+    'refused while the process was still draining, not because it had gone',
+  );
   assert.ok((refusal?.pending ?? 0) > 0, 'refused while requests were still in flight');
 
   for (const [i, reply] of replies.entries()) {

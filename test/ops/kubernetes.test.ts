@@ -139,11 +139,14 @@ probes('probes use the container port the API listens on', () => {
   }
 });
 
-probes('start-up may take a while (migrations), liveness may not restart a pod for a DB outage', () => {
-  const startup = container.startupProbe;
-  assert.ok(startup.periodSeconds * startup.failureThreshold >= 60, 'a minute to migrate');
-  assert.not.equal(container.livenessProbe.httpGet.path, '/health/ready');
-});
+probes(
+  'start-up may take a while (migrations), liveness may not restart a pod for a DB outage',
+  () => {
+    const startup = container.startupProbe;
+    assert.ok(startup.periodSeconds * startup.failureThreshold >= 60, 'a minute to migrate');
+    assert.not.equal(container.livenessProbe.httpGet.path, '/health/ready');
+  },
+);
 
 probes.run();
 
@@ -170,7 +173,10 @@ pod('securityContext: non-root (the image user), no privilege escalation, read-o
   assert.is(container.securityContext.readOnlyRootFilesystem, true);
   assert.equal(container.securityContext.capabilities.drop, ['ALL']);
   const tmp = container.volumeMounts.find((m: any) => m.mountPath === '/tmp');
-  assert.ok(podSpec.volumes.some((v: any) => v.name === tmp?.name && v.emptyDir), 'writable /tmp');
+  assert.ok(
+    podSpec.volumes.some((v: any) => v.name === tmp?.name && v.emptyDir),
+    'writable /tmp',
+  );
 });
 
 pod('graceful shutdown fits in the grace period: preStop pause + 10 s drain', () => {
@@ -197,7 +203,10 @@ wiring('selectors: Deployment, Service, PDB and HPA all point at the API pods', 
   const service = only('Service');
   assert.ok(matches(service.spec.selector), 'Service selects the pods');
   const target = service.spec.ports[0].targetPort;
-  assert.ok(container.ports.some((p: any) => p.name === target), `targetPort ${target} exists`);
+  assert.ok(
+    container.ports.some((p: any) => p.name === target),
+    `targetPort ${target} exists`,
+  );
 
   const pdb = only('PodDisruptionBudget');
   assert.ok(matches(pdb.spec.selector.matchLabels), 'PDB selects the pods');

@@ -167,7 +167,8 @@ export function normalize(model: JsonObject): JsonObject {
     }
     if (Array.isArray(service.depends_on)) {
       const map: JsonObject = {};
-      for (const name of service.depends_on as string[]) map[name] = { condition: 'service_started' };
+      for (const name of service.depends_on as string[])
+        map[name] = { condition: 'service_started' };
       service.depends_on = map;
     }
   }
@@ -219,7 +220,10 @@ export interface ComposeModel {
 }
 
 /** Interpolates each file (as Compose does, before merging) and merges them in order. */
-export function composeModel(paths: string[], env: Record<string, string | undefined>): ComposeModel {
+export function composeModel(
+  paths: string[],
+  env: Record<string, string | undefined>,
+): ComposeModel {
   const files = paths.map(loadComposeFile);
   const errors: InterpolationError[] = [];
   let model: Json = {};
@@ -261,7 +265,8 @@ export function validateAgainstComposeSchema(model: JsonObject): string[] {
   validator ??= compileComposeSchema();
   if (validator(model)) return [];
   return (validator.errors ?? []).map(
-    (error) => `${error.instancePath || '/'} ${error.message ?? ''} ${JSON.stringify(error.params)}`,
+    (error) =>
+      `${error.instancePath || '/'} ${error.message ?? ''} ${JSON.stringify(error.params)}`,
   );
 }
 
@@ -316,7 +321,9 @@ export function publishedPorts(spec: JsonObject): { published: number; target: n
     if (typeof entry === 'object') {
       return { published: Number(entry.published), target: Number(entry.target) };
     }
-    const parts = String(entry).replace(/\/\w+$/, '').split(':');
+    const parts = String(entry)
+      .replace(/\/\w+$/, '')
+      .split(':');
     const target = Number(parts[parts.length - 1]);
     const published = parts.length >= 2 ? Number(parts[parts.length - 2]) : NaN;
     return { published, target };
