@@ -35,7 +35,10 @@ function invalidCredentials(): OperationResult {
 }
 
 /** POST /authentication/register: 201 with the user; 409 EMAIL_TAKEN, case-insensitively. */
-export async function registerUser(ctx: AppContext, input: RegisterInput): Promise<OperationResult> {
+export async function registerUser(
+  ctx: AppContext,
+  input: RegisterInput,
+): Promise<OperationResult> {
   // Hashing is slow on purpose; it must not hold a transaction open.
   const passwordHash = await ctx.passwords.hash(input.password);
 

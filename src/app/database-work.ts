@@ -10,9 +10,19 @@ function retryOptions(dialect: DialectName): RetryOptions {
   return { ...DEFAULT_RETRY_OPTIONS, classify: (err) => classifyDatabaseError(err, dialect) };
 }
 
-/** Runs reads, retrying transient failures (a read can always run again). */
-export function readWithRetry<T>(ctx: AppContext, work: (q: QueryContext) => Promise<T>): Promise<T> {
-  return withRetry(() => work(ctx), retryOptions(ctx.dialect));
+/**
+ * Runs reads, retrying transient failures (a read can always run again). The reads share
+ * one pooled connection: a document takes up to four queries, and each checkout costs
+ * (on SQL Server, Kysely validates every checkout with a `select 1` round trip).
+ */
+export function readWithRetry<T>(
+  ctx: AppContext,
+  work: (q: QueryContext) => Promise<T>,
+): Promise<T> {
+  return withRetry(
+    () => ctx.db.connection().execute((db) => work({ db, dialect: ctx.dialect })),
+    retryOptions(ctx.dialect),
+  );
 }
 
 /**

@@ -15,12 +15,7 @@ import { STATISTICS_KEY, eventKey, organizerKey, speakerKey } from '../domain/ca
 import { checkFutureDate, readEventDate } from '../domain/rules.js';
 import type { EventInput, EventSort, ListQuery } from '../domain/types.js';
 import type { AppContext } from './context.js';
-import {
-  readWithRetry,
-  uniqueKeys,
-  violatedConstraint,
-  writeWithRetry,
-} from './database-work.js';
+import { readWithRetry, uniqueKeys, violatedConstraint, writeWithRetry } from './database-work.js';
 import { fail, failWith, notFound } from './fail.js';
 import { type OperationResult, succeed } from './operation.js';
 import { listed } from './operation-input.js';

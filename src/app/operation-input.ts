@@ -30,20 +30,24 @@ export function bodyOf<T>(input: OperationInput): T {
 }
 
 export function eventListQuery(input: OperationInput): ListQuery<EventSort> {
-  return listQuery(input, EVENT_SORTS);
+  return listQuery(input, EVENT_SORTS, 'date');
 }
 
 export function nameListQuery(input: OperationInput): ListQuery<NameSort> {
-  return listQuery(input, NAME_SORTS);
+  return listQuery(input, NAME_SORTS, 'name');
 }
 
 /**
  * The list query with defaults filled in. The server validated it already; the clamps
  * here only keep a direct caller (seed, tests) from asking for an unbounded page.
  */
-function listQuery<S extends string>(input: OperationInput, sorts: readonly S[]): ListQuery<S> {
+function listQuery<S extends string>(
+  input: OperationInput,
+  sorts: readonly S[],
+  defaultSort: S,
+): ListQuery<S> {
   const query = input.query;
-  const sortBy = sorts.find((sort) => sort === query?.sortBy) ?? (sorts[0] as S);
+  const sortBy = sorts.find((sort) => sort === query?.sortBy) ?? defaultSort;
   const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, query?.pageSize ?? DEFAULT_PAGE_SIZE));
   const filter = query?.filter ?? null;
 

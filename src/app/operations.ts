@@ -53,8 +53,7 @@ export const OPERATIONS: Record<OperationName, Operation> = {
   'auth.data': (ctx, input) => withUser(input, (userId) => getUserData(ctx, userId)),
 
   'event.create': (ctx, input) => createEvent(ctx, bodyOf<EventInput>(input)),
-  'event.update': (ctx, input) =>
-    updateEvent(ctx, pathId(input, 'id'), bodyOf<EventInput>(input)),
+  'event.update': (ctx, input) => updateEvent(ctx, pathId(input, 'id'), bodyOf<EventInput>(input)),
   'event.delete': (ctx, input) => deleteEvent(ctx, pathId(input, 'id')),
   'event.get': (ctx, input) => getEvent(ctx, pathId(input, 'id')),
   'event.list': (ctx, input) => listEvents(ctx, eventListQuery(input)),

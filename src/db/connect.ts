@@ -20,12 +20,15 @@ export interface OpenDatabaseOptions {
 /**
  * Opens the database named by `url`, choosing the dialect by scheme:
  * `sqlite:<path>` / `sqlite::memory:`, `postgres://` / `postgresql://`,
- * `sqlserver://` / `mssql://`. Nothing is queried until first use (`ping` to check).
+ * `sqlserver://` / `mssql://`. Server connections are made on first use (`ping` to check);
+ * a SQLite file is opened at once.
  */
-export async function openDatabase(
-  url: string,
-  options: OpenDatabaseOptions,
-): Promise<DatabaseHandle> {
+export function openDatabase(url: string, options: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  // A synchronous failure (bad URL, unwritable SQLite path) becomes a rejection.
+  return new Promise((resolve) => resolve(createHandle(url, options)));
+}
+
+function createHandle(url: string, options: OpenDatabaseOptions): DatabaseHandle {
   const dialect = dialectOfUrl(url);
   const dialectOptions = {
     poolSize: options.poolSize,
@@ -52,21 +55,23 @@ export async function openDatabase(
   };
 }
 
-/** The dialect a database URL selects; throws for any other scheme. */
+const DIALECT_BY_SCHEME: ReadonlyMap<string, DialectName> = new Map([
+  ['sqlite', 'sqlite'],
+  ['postgres', 'postgres'],
+  ['postgresql', 'postgres'],
+  ['sqlserver', 'mssql'],
+  ['mssql', 'mssql'],
+]);
+
+/** The dialect a database URL selects; throws for any other scheme (never echoing the URL). */
 export function dialectOfUrl(url: string): DialectName {
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
-  switch (scheme) {
-    case 'sqlite':
-      return 'sqlite';
-    case 'postgres':
-    case 'postgresql':
-      return 'postgres';
-    case 'sqlserver':
-    case 'mssql':
-      return 'mssql';
-    default:
-      throw new Error(
-        `Unsupported database URL scheme "${scheme ?? ''}": use sqlite:, postgres://, postgresql://, sqlserver:// or mssql://`,
-      );
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase() ?? '';
+  const dialect = DIALECT_BY_SCHEME.get(scheme);
+  if (dialect === undefined) {
+    throw new Error(
+      `Unsupported database URL scheme "${scheme}": use sqlite:, postgres://, postgresql://, sqlserver:// or mssql://`,
+    );
   }
+
+  return dialect;
 }

@@ -4,11 +4,7 @@
  * which varies by server version and language.
  */
 export type DatabaseErrorKind =
-  | 'unique_violation'
-  | 'foreign_key_violation'
-  | 'check_violation'
-  | 'transient'
-  | 'other';
+  'unique_violation' | 'foreign_key_violation' | 'check_violation' | 'transient' | 'other';
 
 /**
  * Node socket error codes that mean "the connection failed or dropped": worth another
@@ -28,7 +24,9 @@ export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
 
 /** Reads a property of an unknown thrown value without trusting its shape. */
 export function errorProperty(err: unknown, name: string): unknown {
-  return typeof err === 'object' && err !== null ? (err as Record<string, unknown>)[name] : undefined;
+  return typeof err === 'object' && err !== null
+    ? (err as Record<string, unknown>)[name]
+    : undefined;
 }
 
 /** The `code` of a thrown value when it is a string (pg, better-sqlite3, tedious, node). */

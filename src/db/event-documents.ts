@@ -86,8 +86,8 @@ async function assembleDocuments(
     return [];
   }
 
-  // One after the other: inside a transaction both would share one connection, and a
-  // tedious connection runs one request at a time.
+  // One after the other: both run on the caller's one connection (a transaction, or the
+  // connection a read reserves), and a tedious connection runs one request at a time.
   const eventIds = rows.map((row) => row.id);
   const speakers = await speakersOfEvents(q, eventIds);
   const participants = await participantsOfEvents(q, eventIds);

@@ -13,6 +13,12 @@ export function containsPattern(filter: string): string {
 }
 
 /**
+ * Limitation: a contains-filter cannot use an index, so it scans the table; at a scale where
+ * that hurts, PostgreSQL would need a pg_trgm index and SQL Server full-text search. Sorting
+ * by name or title follows each database's collation (SQL Server's is usually
+ * case-insensitive, SQLite compares code points), so mixed-case ties may order differently
+ * per dialect; ties on the sort key are always broken by id.
+ *
  * `lower(column) like lower(pattern) escape '\'`: case-insensitive on every dialect
  * (PostgreSQL's LIKE is case-sensitive, SQL Server's follows the column collation), with
  * the escape character declared so containsPattern's escapes hold.

@@ -41,7 +41,10 @@ export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]>
       async () => {
         const { error, results } = await migrator.migrateToLatest();
         if (error !== undefined) {
-          throw error;
+          // Driver errors are Errors; Kysely's SQL Server driver may hand over an array.
+          throw error instanceof Error
+            ? error
+            : new AggregateError([error].flat(), 'Migration failed');
         }
 
         return (results ?? [])

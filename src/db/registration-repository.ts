@@ -56,7 +56,11 @@ export async function seatUsage(q: QueryContext, eventId: number): Promise<SeatU
  * without a query; after a participant was deleted, the first gap is found with one query.
  * The result is at most count + 1, so it is within the seat limit whenever count is below it.
  */
-export async function lowestFreeSeat(q: QueryContext, eventId: number, usage: SeatUsage): Promise<number> {
+export async function lowestFreeSeat(
+  q: QueryContext,
+  eventId: number,
+  usage: SeatUsage,
+): Promise<number> {
   if (usage.count === 0 || usage.lowest > 1) {
     return 1;
   }
@@ -69,13 +73,14 @@ export async function lowestFreeSeat(q: QueryContext, eventId: number, usage: Se
     .selectFrom('registrations as r')
     .select((eb) => eb.fn.min('r.seat').as('seat'))
     .where('r.event_id', '=', eventId)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('registrations as next')
-            .select('next.seat')
-            .whereRef('next.event_id', '=', 'r.event_id')
-            .where((eb) => eb('next.seat', '=', eb('r.seat', '+', 1))),
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('registrations as following')
+            .select('following.seat')
+            .whereRef('following.event_id', '=', 'r.event_id')
+            .where((eb) => eb('following.seat', '=', eb('r.seat', '+', 1))),
         ),
       ),
     )

@@ -79,8 +79,15 @@ export async function isSpeakerLinked(
   return row !== undefined;
 }
 
-export async function linkSpeaker(q: QueryContext, speakerId: number, eventId: number): Promise<void> {
-  await q.db.insertInto('event_speakers').values({ event_id: eventId, speaker_id: speakerId }).execute();
+export async function linkSpeaker(
+  q: QueryContext,
+  speakerId: number,
+  eventId: number,
+): Promise<void> {
+  await q.db
+    .insertInto('event_speakers')
+    .values({ event_id: eventId, speaker_id: speakerId })
+    .execute();
 }
 
 /** Ids of the events the speaker is linked to. */

@@ -29,7 +29,10 @@ export async function runInTransaction<T>(
     result = await work(trx);
   } catch (error) {
     // The statement's error is what matters; a rollback on a dead connection fails too.
-    await trx.rollback().execute().catch(() => undefined);
+    await trx
+      .rollback()
+      .execute()
+      .catch(() => undefined);
     throw error;
   }
 
@@ -42,7 +45,10 @@ export async function runInTransaction<T>(
     await trx.commit().execute();
   } catch (error) {
     // Kysely keeps the connection reserved after a failed commit; rollback releases it.
-    await trx.rollback().execute().catch(() => undefined);
+    await trx
+      .rollback()
+      .execute()
+      .catch(() => undefined);
     throw new CommitOutcomeUnknownError(error);
   }
 

@@ -37,7 +37,10 @@ export async function findUserByEmail(
   return row === undefined ? null : toCredentials(row);
 }
 
-export async function findUserById(q: QueryContext, userId: number): Promise<UserCredentials | null> {
+export async function findUserById(
+  q: QueryContext,
+  userId: number,
+): Promise<UserCredentials | null> {
   const row = await q.db
     .selectFrom('users')
     .select(USER_COLUMNS)

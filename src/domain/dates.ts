@@ -38,8 +38,7 @@ export function parseEventDate(text: string): Date | null {
 }
 
 function parseDateTime(match: RegExpExecArray): Date | null {
-  const [, year, month, day, hour, minute, second, fraction, zone, sign, offsetH, offsetM] =
-    match;
+  const [, year, month, day, hour, minute, second, fraction, zone, sign, offsetH, offsetM] = match;
   const millis = Number((fraction ?? '').padEnd(3, '0').slice(0, 3));
   const local = utcInstant(
     Number(year),

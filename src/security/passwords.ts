@@ -106,7 +106,12 @@ function isIntegerIn(value: number | undefined, min: number, max: number): value
   return value !== undefined && Number.isInteger(value) && value >= min && value <= max;
 }
 
-function deriveKey(password: string, salt: Buffer, cost: ScryptCost, keyBytes: number): Promise<Buffer> {
+function deriveKey(
+  password: string,
+  salt: Buffer,
+  cost: ScryptCost,
+  keyBytes: number,
+): Promise<Buffer> {
   const N = 2 ** cost.logN;
   // scrypt needs about 128 * r * (N + p + 2) bytes; Node refuses more than `maxmem`
   // (32 MiB by default), so raise it to fit the cost with room to spare.

@@ -20,7 +20,11 @@ await dialectSuites('auth use cases', (test, fixture) => {
     assert.is(result.status, 201);
     assert.equal(result.invalidate, []);
     assert.equal(user, { id: user.id, username: body.username, email: body.email });
-    const row = await fixture.db.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
+    const row = await fixture.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow();
     assert.is(row.email_normalized, body.email.toLowerCase());
     assert.match(row.password_hash, /^scrypt\$10\$8\$1\$/);
     assert.not.match(row.password_hash, body.password);
@@ -30,15 +34,23 @@ await dialectSuites('auth use cases', (test, fixture) => {
     const body = newUser();
     await fixture.ok('auth.register', { body });
 
-    const again = await fixture.run('auth.register', { body: { ...body, email: body.email.toUpperCase() } });
+    const again = await fixture.run('auth.register', {
+      body: { ...body, email: body.email.toUpperCase() },
+    });
     assertFailure(again, 'EMAIL_TAKEN');
-    const rows = await fixture.db.selectFrom('users').select('id').where('email_normalized', '=', body.email.toLowerCase()).execute();
+    const rows = await fixture.db
+      .selectFrom('users')
+      .select('id')
+      .where('email_normalized', '=', body.email.toLowerCase())
+      .execute();
     assert.is(rows.length, 1);
   });
 
   test('lets exactly one of many concurrent registrations of an e-mail through', async () => {
     const body = newUser();
-    const results = await Promise.all(Array.from({ length: 8 }, () => fixture.run('auth.register', { body })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => fixture.run('auth.register', { body })),
+    );
 
     assert.is(results.filter((result) => result.ok).length, 1);
     for (const result of results.filter((r) => !r.ok)) assertFailure(result, 'EMAIL_TAKEN');
@@ -48,7 +60,9 @@ await dialectSuites('auth use cases', (test, fixture) => {
     const body = newUser();
     const user = (await fixture.ok('auth.register', { body })).value as UserDocument;
 
-    const result = await fixture.ok('auth.login', { body: { email: body.email.toLowerCase(), password: body.password } });
+    const result = await fixture.ok('auth.login', {
+      body: { email: body.email.toLowerCase(), password: body.password },
+    });
     const login = result.value as LoginResult;
 
     assert.is(login.expiresAt, new Date(NOW.getTime() + 4 * 3600_000).toISOString());
@@ -60,8 +74,12 @@ await dialectSuites('auth use cases', (test, fixture) => {
     const body = newUser();
     await fixture.ok('auth.register', { body });
 
-    const wrong = await fixture.run('auth.login', { body: { email: body.email, password: 'not the password' } });
-    const unknown = await fixture.run('auth.login', { body: { email: 'nobody@example.com', password: body.password } });
+    const wrong = await fixture.run('auth.login', {
+      body: { email: body.email, password: 'not the password' },
+    });
+    const unknown = await fixture.run('auth.login', {
+      body: { email: 'nobody@example.com', password: body.password },
+    });
 
     assertFailure(wrong, 'INVALID_CREDENTIALS');
     assert.equal(wrong, unknown);
@@ -70,12 +88,22 @@ await dialectSuites('auth use cases', (test, fixture) => {
   test('rehashes a password stored at a lower cost on login', async () => {
     const body = newUser();
     const user = (await fixture.ok('auth.register', { body })).value as UserDocument;
-    const weak = await new ScryptPasswordHasher({ cost: { logN: 8, r: 8, p: 1 } }).hash(body.password);
-    await fixture.db.updateTable('users').set({ password_hash: weak }).where('id', '=', user.id).execute();
+    const weak = await new ScryptPasswordHasher({ cost: { logN: 8, r: 8, p: 1 } }).hash(
+      body.password,
+    );
+    await fixture.db
+      .updateTable('users')
+      .set({ password_hash: weak })
+      .where('id', '=', user.id)
+      .execute();
 
     await fixture.ok('auth.login', { body: { email: body.email, password: body.password } });
 
-    const row = await fixture.db.selectFrom('users').select('password_hash').where('id', '=', user.id).executeTakeFirstOrThrow();
+    const row = await fixture.db
+      .selectFrom('users')
+      .select('password_hash')
+      .where('id', '=', user.id)
+      .executeTakeFirstOrThrow();
     assert.match(row.password_hash, /^scrypt\$10\$/);
   });
 
@@ -96,7 +124,13 @@ await dialectSuites('auth use cases', (test, fixture) => {
     assert.equal([changed.status, changed.value, changed.invalidate], [204, undefined, []]);
 
     assertFailure(await fixture.run('auth.login', { body }), 'INVALID_CREDENTIALS');
-    assert.ok((await fixture.run('auth.login', { body: { email: body.email, password: 'a brand new secret' } })).ok);
+    assert.ok(
+      (
+        await fixture.run('auth.login', {
+          body: { email: body.email, password: 'a brand new secret' },
+        })
+      ).ok,
+    );
   });
 
   test('returns the signed-in user, and 404 once the account is gone', async () => {

@@ -73,7 +73,10 @@ columns('bind ISO text that sorts as time on SQLite and PostgreSQL', () => {
 });
 
 columns('bind zone-less ISO text for datetime2 on SQL Server', () => {
-  assert.is(toDatabaseDate(new Date('2027-03-14T18:30:00.123Z'), 'mssql'), '2027-03-14T18:30:00.123');
+  assert.is(
+    toDatabaseDate(new Date('2027-03-14T18:30:00.123Z'), 'mssql'),
+    '2027-03-14T18:30:00.123',
+  );
 });
 
 columns('read Date and ISO text values back as the wire form', () => {
@@ -99,7 +102,10 @@ rule('refuses now and the past with a field error on date', () => {
 rule('accepts an unchanged past date on update', () => {
   const past = new Date('2029-06-01T00:00:00Z');
   assert.is(checkFutureDate(new Date(past), now, past), null);
-  assert.is(checkFutureDate(new Date('2029-06-02T00:00:00Z'), now, past)?.code, 'VALIDATION_FAILED');
+  assert.is(
+    checkFutureDate(new Date('2029-06-02T00:00:00Z'), now, past)?.code,
+    'VALIDATION_FAILED',
+  );
 });
 
 parse.run();

@@ -5,6 +5,7 @@ import { CommitOutcomeUnknownError } from '../../src/db/commit-outcome-unknown-e
 import { classifyDatabaseError } from '../../src/db/error-classifier.js';
 import type { DatabaseErrorKind } from '../../src/db/error-kind.js';
 import { classifyDatabaseError as classifyMssql } from '../../src/db/mssql/error-codes.js';
+import { PostgresConnectionLostError } from '../../src/db/postgres/connection-lost-error.js';
 import { classifyDatabaseError as classifyPostgres } from '../../src/db/postgres/error-codes.js';
 import { classifyDatabaseError as classifySqlite } from '../../src/db/sqlite/error-codes.js';
 import { backoffDelay, withRetry } from '../../src/db/retry.js';
@@ -31,6 +32,7 @@ const POSTGRES: Array<[code: string, kind: DatabaseErrorKind]> = [
   ['08001', 'transient'],
   ['ECONNRESET', 'transient'],
   ['ECONNREFUSED', 'transient'],
+  ['EVENTFLOW_PG_CONNECTION_LOST', 'transient'],
   ['42P01', 'other'],
   ['22001', 'other'],
   ['23502', 'other'],
@@ -95,8 +97,17 @@ classify('maps SQLite extended result codes', () => {
   }
 });
 
+classify('treats a PostgreSQL connection lost without a SQLSTATE as transient', () => {
+  const lost = new PostgresConnectionLostError(new Error('Connection terminated unexpectedly'));
+  assert.is(classifyDatabaseError(lost, 'postgres'), 'transient');
+});
+
 classify('ignores message text entirely', () => {
-  const messages = ['duplicate key value violates unique constraint', 'deadlock detected'];
+  const messages = [
+    'duplicate key value violates unique constraint',
+    'deadlock detected',
+    'Connection terminated unexpectedly',
+  ];
   for (const message of messages) {
     assert.is(classifyDatabaseError(new Error(message)), 'other', message);
   }
@@ -127,10 +138,9 @@ const FAST = { attempts: 4, baseDelayMs: 1, maxDelayMs: 2 };
 
 retry('runs a transient failure again until it succeeds', async () => {
   let calls = 0;
-  const result = await withRetry(async () => {
+  const result = await withRetry(() => {
     calls++;
-    if (calls < 3) throw driverError({ code: '40P01' });
-    return 'done';
+    return calls < 3 ? Promise.reject(driverError({ code: '40P01' })) : Promise.resolve('done');
   }, FAST);
 
   assert.is(result, 'done');
@@ -141,9 +151,9 @@ retry('gives up after the configured attempts with the last error', async () => 
   let calls = 0;
   const error = driverError({ code: 'SQLITE_BUSY' });
   try {
-    await withRetry(async () => {
+    await withRetry(() => {
       calls++;
-      throw error;
+      return Promise.reject(error);
     }, FAST);
     assert.unreachable('should have thrown');
   } catch (thrown) {
@@ -156,9 +166,9 @@ retry('gives up after the configured attempts with the last error', async () => 
 retry('never retries constraint violations or unknown errors', async () => {
   for (const error of [driverError({ code: '23505' }), new Error('boom')]) {
     let calls = 0;
-    await withRetry(async () => {
+    await withRetry(() => {
       calls++;
-      throw error;
+      return Promise.reject(error);
     }, FAST).catch(() => undefined);
     assert.is(calls, 1);
   }
@@ -166,9 +176,9 @@ retry('never retries constraint violations or unknown errors', async () => {
 
 retry('never replays a commit whose outcome is unknown', async () => {
   let calls = 0;
-  await withRetry(async () => {
+  await withRetry(() => {
     calls++;
-    throw new CommitOutcomeUnknownError(driverError({ code: 'ECONNRESET' }));
+    return Promise.reject(new CommitOutcomeUnknownError(driverError({ code: 'ECONNRESET' })));
   }, FAST).catch(() => undefined);
 
   assert.is(calls, 1);
@@ -177,9 +187,9 @@ retry('never replays a commit whose outcome is unknown', async () => {
 retry('starts no attempt past the deadline', async () => {
   let calls = 0;
   await withRetry(
-    async () => {
+    () => {
       calls++;
-      throw driverError({ code: '40001' });
+      return Promise.reject(driverError({ code: '40001' }));
     },
     { attempts: 10, baseDelayMs: 1000, maxDelayMs: 1000, deadline: Date.now() },
   ).catch(() => undefined);

@@ -61,16 +61,30 @@ await dialectSuites('event use cases', (test, fixture) => {
 
   test('refuses a past date, an unparseable date and an unknown organizer', async () => {
     const organizerId = await organizer(fixture);
-    const before = await fixture.db.selectFrom('events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const before = await fixture.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
 
-    const past = await fixture.run('event.create', { body: eventBody(organizerId, { date: '2029-12-31' }) });
+    const past = await fixture.run('event.create', {
+      body: eventBody(organizerId, { date: '2029-12-31' }),
+    });
     assertFailure(past, 'VALIDATION_FAILED');
     if (!past.ok) assert.equal(past.errors, { date: ['must be in the future'] });
 
-    assertFailure(await fixture.run('event.create', { body: eventBody(organizerId, { date: '31/02/2031' }) }), 'VALIDATION_FAILED');
-    assertFailure(await fixture.run('event.create', { body: eventBody(999_999) }), 'ORGANIZER_NOT_FOUND');
+    assertFailure(
+      await fixture.run('event.create', { body: eventBody(organizerId, { date: '31/02/2031' }) }),
+      'VALIDATION_FAILED',
+    );
+    assertFailure(
+      await fixture.run('event.create', { body: eventBody(999_999) }),
+      'ORGANIZER_NOT_FOUND',
+    );
 
-    const after = await fixture.db.selectFrom('events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const after = await fixture.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     assert.is(Number(after.n), Number(before.n), 'no row was written');
   });
 
@@ -91,7 +105,10 @@ await dialectSuites('event use cases', (test, fixture) => {
       [event.title, event.description, event.category, event.organizer?.id],
       ['Renamed', 'Now with text', 'Talk', second],
     );
-    assert.equal(event.speakers.map((s) => s.id), [speakerId]);
+    assert.equal(
+      event.speakers.map((s) => s.id),
+      [speakerId],
+    );
     assert.equal(
       [...result.invalidate].sort(),
       [eventKey(eventId), organizerKey(first), organizerKey(second), speakerKey(speakerId)].sort(),
@@ -103,7 +120,12 @@ await dialectSuites('event use cases', (test, fixture) => {
     const eventId = await fixture.create('event.create', eventBody(organizerId));
     await fixture.db
       .updateTable('events')
-      .set({ starts_at: fixture.handle.dialect === 'mssql' ? '2029-06-01T00:00:00.000' : '2029-06-01T00:00:00.000Z' })
+      .set({
+        starts_at:
+          fixture.handle.dialect === 'mssql'
+            ? '2029-06-01T00:00:00.000'
+            : '2029-06-01T00:00:00.000Z',
+      })
       .where('id', '=', eventId)
       .execute();
 
@@ -124,8 +146,14 @@ await dialectSuites('event use cases', (test, fixture) => {
     const organizerId = await organizer(fixture);
     const eventId = await fixture.create('event.create', eventBody(organizerId));
 
-    assertFailure(await fixture.run('event.update', { params: { id: 999_999 }, body: eventBody(organizerId) }), 'NOT_FOUND');
-    assertFailure(await fixture.run('event.update', { params: { id: eventId }, body: eventBody(999_999) }), 'ORGANIZER_NOT_FOUND');
+    assertFailure(
+      await fixture.run('event.update', { params: { id: 999_999 }, body: eventBody(organizerId) }),
+      'NOT_FOUND',
+    );
+    assertFailure(
+      await fixture.run('event.update', { params: { id: eventId }, body: eventBody(999_999) }),
+      'ORGANIZER_NOT_FOUND',
+    );
   });
 
   test('refuses a capacity below the registrations and renumbers seats to lower it', async () => {
@@ -134,7 +162,10 @@ await dialectSuites('event use cases', (test, fixture) => {
     const participants: number[] = [];
     for (let i = 0; i < 4; i++) {
       const n = nextNumber();
-      const id = await fixture.create('participant.create', { name: `P${n}`, email: `p${n}@example.com` });
+      const id = await fixture.create('participant.create', {
+        name: `P${n}`,
+        email: `p${n}@example.com`,
+      });
       participants.push(id);
       await fixture.ok('participant.register', { params: { eventId, participantId: id } });
     }
@@ -143,10 +174,16 @@ await dialectSuites('event use cases', (test, fixture) => {
     await fixture.ok('participant.delete', { params: { id: participants[0] ?? 0 } });
     await fixture.ok('participant.delete', { params: { id: participants[1] ?? 0 } });
 
-    const below = await fixture.run('event.update', { params: { id: eventId }, body: eventBody(organizerId, { capacity: 1 }) });
+    const below = await fixture.run('event.update', {
+      params: { id: eventId },
+      body: eventBody(organizerId, { capacity: 1 }),
+    });
     assertFailure(below, 'CAPACITY_BELOW_REGISTRATIONS');
 
-    await fixture.ok('event.update', { params: { id: eventId }, body: eventBody(organizerId, { capacity: 2 }) });
+    await fixture.ok('event.update', {
+      params: { id: eventId },
+      body: eventBody(organizerId, { capacity: 2 }),
+    });
     const rows = await fixture.db
       .selectFrom('registrations')
       .select(['participant_id', 'seat', 'seat_limit'])
@@ -158,9 +195,19 @@ await dialectSuites('event use cases', (test, fixture) => {
       { participant_id: participants[3], seat: 2, seat_limit: 2 },
     ]);
 
-    await fixture.ok('event.update', { params: { id: eventId }, body: eventBody(organizerId, { capacity: null }) });
-    const unlimited = await fixture.db.selectFrom('registrations').select('seat_limit').where('event_id', '=', eventId).execute();
-    assert.equal(unlimited.map((r) => r.seat_limit), [2_147_483_647, 2_147_483_647]);
+    await fixture.ok('event.update', {
+      params: { id: eventId },
+      body: eventBody(organizerId, { capacity: null }),
+    });
+    const unlimited = await fixture.db
+      .selectFrom('registrations')
+      .select('seat_limit')
+      .where('event_id', '=', eventId)
+      .execute();
+    assert.equal(
+      unlimited.map((r) => r.seat_limit),
+      [2_147_483_647, 2_147_483_647],
+    );
   });
 
   test('deletes an event with its registrations and links, invalidating what showed it', async () => {
@@ -168,7 +215,10 @@ await dialectSuites('event use cases', (test, fixture) => {
     const eventId = await fixture.create('event.create', eventBody(organizerId));
     const speakerId = await speaker(fixture);
     const n = nextNumber();
-    const participantId = await fixture.create('participant.create', { name: `P${n}`, email: `p${n}@example.com` });
+    const participantId = await fixture.create('participant.create', {
+      name: `P${n}`,
+      email: `p${n}@example.com`,
+    });
     await fixture.ok('speaker.linkEvent', { params: { speakerId, eventId } });
     await fixture.ok('participant.register', { params: { eventId, participantId } });
 
@@ -181,8 +231,16 @@ await dialectSuites('event use cases', (test, fixture) => {
 
     const left = await Promise.all([
       fixture.db.selectFrom('events').select('id').where('id', '=', eventId).execute(),
-      fixture.db.selectFrom('registrations').select('seat').where('event_id', '=', eventId).execute(),
-      fixture.db.selectFrom('event_speakers').select('speaker_id').where('event_id', '=', eventId).execute(),
+      fixture.db
+        .selectFrom('registrations')
+        .select('seat')
+        .where('event_id', '=', eventId)
+        .execute(),
+      fixture.db
+        .selectFrom('event_speakers')
+        .select('speaker_id')
+        .where('event_id', '=', eventId)
+        .execute(),
     ]);
     assert.equal(left, [[], [], []]);
     assertFailure(await fixture.run('event.delete', { params: { id: eventId } }), 'NOT_FOUND');
@@ -193,13 +251,22 @@ await dialectSuites('event use cases', (test, fixture) => {
     const organizerId = await organizer(fixture);
     const eventId = await fixture.create('event.create', eventBody(organizerId));
     const speakerId = await speaker(fixture);
-    const participantId = await fixture.create('participant.create', { name: 'Zoë', email: 'zoe@example.com' });
+    const participantId = await fixture.create('participant.create', {
+      name: 'Zoë',
+      email: 'zoe@example.com',
+    });
     await fixture.ok('speaker.linkEvent', { params: { speakerId, eventId } });
     await fixture.ok('participant.register', { params: { eventId, participantId } });
 
-    const event = (await fixture.ok('event.get', { params: { id: eventId } })).value as EventDocument;
-    assert.equal(event.speakers.map((s) => [s.id, s.expertise]), [[speakerId, null]]);
-    assert.equal(event.participants, [{ id: participantId, name: 'Zoë', email: 'zoe@example.com' }]);
+    const event = (await fixture.ok('event.get', { params: { id: eventId } }))
+      .value as EventDocument;
+    assert.equal(
+      event.speakers.map((s) => [s.id, s.expertise]),
+      [[speakerId, null]],
+    );
+    assert.equal(event.participants, [
+      { id: participantId, name: 'Zoë', email: 'zoe@example.com' },
+    ]);
     assert.is(event.organizer?.id, organizerId);
   });
 });

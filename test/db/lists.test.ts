@@ -9,12 +9,24 @@ function query(overrides: Partial<ListQuery> = {}): ListQuery {
 
 await dialectSuites('list queries', (test, fixture) => {
   let organizerId = 0;
-  const titles = ['100% Fun', '100 Fun', 'a_b meetup', 'aXb meetup', 'Back\\slash', '[ab] brackets', 'b brackets', 'ÉCOLE Day'];
+  const titles = [
+    '100% Fun',
+    '100 Fun',
+    'a_b meetup',
+    'aXb meetup',
+    'Back\\slash',
+    '[ab] brackets',
+    'b brackets',
+    'ÉCOLE Day',
+  ];
 
   test.before(async () => {
     organizerId = await fixture.organizer('Lists Organizer');
     for (const [index, title] of titles.entries()) {
-      await fixture.create('event.create', eventBody(organizerId, { title, date: futureDate(100 + index), location: 'Porto' }));
+      await fixture.create(
+        'event.create',
+        eventBody(organizerId, { title, date: futureDate(100 + index), location: 'Porto' }),
+      );
     }
   });
 
@@ -37,7 +49,9 @@ await dialectSuites('list queries', (test, fixture) => {
   });
 
   test('filters events by location too', async () => {
-    const result = await fixture.ok('event.list', { query: query({ sortBy: 'date', filter: 'PORTO' }) });
+    const result = await fixture.ok('event.list', {
+      query: query({ sortBy: 'date', filter: 'PORTO' }),
+    });
     assert.is(result.page?.totalCount, titles.length);
   });
 
@@ -46,11 +60,18 @@ await dialectSuites('list queries', (test, fixture) => {
     const date = futureDate(500);
     const ids: number[] = [];
     for (let i = 0; i < 3; i++) {
-      ids.push(await fixture.create('event.create', eventBody(owner, { title: 'Same Tie', date, location: 'Tie Town' })));
+      ids.push(
+        await fixture.create(
+          'event.create',
+          eventBody(owner, { title: 'Same Tie', date, location: 'Tie Town' }),
+        ),
+      );
     }
 
     const list = async (sortBy: string) => {
-      const result = await fixture.ok('event.list', { query: query({ sortBy, filter: 'Tie Town' }) });
+      const result = await fixture.ok('event.list', {
+        query: query({ sortBy, filter: 'Tie Town' }),
+      });
       return (result.value as Array<{ id: number }>).map((event) => event.id);
     };
     assert.equal(await list('date'), ids);
@@ -58,7 +79,9 @@ await dialectSuites('list queries', (test, fixture) => {
     assert.equal(await list('title'), ids);
     assert.equal(await list('title_desc'), [...ids].reverse());
 
-    const byDate = await fixture.ok('event.list', { query: query({ sortBy: 'date', filter: 'Porto' }) });
+    const byDate = await fixture.ok('event.list', {
+      query: query({ sortBy: 'date', filter: 'Porto' }),
+    });
     const dates = (byDate.value as Array<{ date: string }>).map((event) => event.date);
     assert.equal(dates, [...dates].sort());
   });
@@ -71,7 +94,9 @@ await dialectSuites('list queries', (test, fixture) => {
 
     const seen: number[] = [];
     for (let pageNumber = 1; pageNumber <= 4; pageNumber++) {
-      const result = await fixture.ok('speaker.list', { query: query({ pageNumber, pageSize: 2, filter: 'paging' }) });
+      const result = await fixture.ok('speaker.list', {
+        query: query({ pageNumber, pageSize: 2, filter: 'paging' }),
+      });
       assert.equal(result.page, { totalCount: 7, pageNumber, pageSize: 2 });
       seen.push(...(result.value as Array<{ id: number }>).map((speaker) => speaker.id));
     }
@@ -79,7 +104,9 @@ await dialectSuites('list queries', (test, fixture) => {
     const expected = [...ids.filter((_, i) => i % 2 === 0), ...ids.filter((_, i) => i % 2 === 1)];
     assert.equal(seen, expected);
 
-    const beyond = await fixture.ok('speaker.list', { query: query({ pageNumber: 99, pageSize: 2, filter: 'paging' }) });
+    const beyond = await fixture.ok('speaker.list', {
+      query: query({ pageNumber: 99, pageSize: 2, filter: 'paging' }),
+    });
     assert.equal(beyond.value, []);
     assert.is(beyond.page?.totalCount, 7);
   });
@@ -89,19 +116,27 @@ await dialectSuites('list queries', (test, fixture) => {
     await fixture.create('organizer.create', { name: 'Amy Org', email: 'amy@filter.example' });
 
     const names = async (sortBy: string) => {
-      const result = await fixture.ok('organizer.list', { query: query({ sortBy, filter: '@FILTER.example' }) });
-      return (result.value as Array<{ name: string; events: unknown[] }>).map((organizer) => organizer.name);
+      const result = await fixture.ok('organizer.list', {
+        query: query({ sortBy, filter: '@FILTER.example' }),
+      });
+      return (result.value as Array<{ name: string; events: unknown[] }>).map(
+        (organizer) => organizer.name,
+      );
     };
     assert.equal(await names('name'), ['Amy Org', 'Zed Org']);
     assert.equal(await names('name_desc'), ['Zed Org', 'Amy Org']);
 
-    const withEvents = await fixture.ok('organizer.list', { query: query({ filter: 'Lists Organizer' }) });
+    const withEvents = await fixture.ok('organizer.list', {
+      query: query({ filter: 'Lists Organizer' }),
+    });
     const [listed] = withEvents.value as Array<{ events: unknown[] }>;
     assert.is(listed?.events.length, titles.length, 'organizer pages embed their events');
   });
 
   test('uses defaults and clamps the page size for direct callers', async () => {
-    const result = await fixture.ok('event.list', { query: query({ pageSize: 500, sortBy: 'bogus' }) });
+    const result = await fixture.ok('event.list', {
+      query: query({ pageSize: 500, sortBy: 'bogus' }),
+    });
     assert.is(result.page?.pageSize, 50);
     const defaults = await fixture.ok('speaker.list');
     assert.equal([defaults.page?.pageNumber, defaults.page?.pageSize], [1, 10]);

@@ -59,7 +59,11 @@ for (const dialect of await availableDialects()) {
         ? await Promise.all([migrateInWorker(dialect.url), migrateInWorker(dialect.url)])
         : await Promise.all([migrateToLatest(await open()), migrateToLatest(await open())]);
 
-    assert.equal(applied.flat(), ['0001_initial_schema'], 'one migrator applied it, the other waited');
+    assert.equal(
+      applied.flat(),
+      ['0001_initial_schema'],
+      'one migrator applied it, the other waited',
+    );
   });
 
   test('creates every table', async () => {

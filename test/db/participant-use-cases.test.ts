@@ -11,9 +11,17 @@ await dialectSuites('participant use cases', (test, fixture) => {
     });
     const participant = result.value as ParticipantDocument;
 
-    assert.equal([result.status, result.location, result.invalidate], [201, `/participant/${participant.id}`, [STATISTICS_KEY]]);
+    assert.equal(
+      [result.status, result.location, result.invalidate],
+      [201, `/participant/${participant.id}`, [STATISTICS_KEY]],
+    );
     const stored = await fixture.ok('participant.get', { params: { id: participant.id } });
-    assert.equal(stored.value, { id: participant.id, name: 'João', email: 'joao@example.com', interests: 'Rust' });
+    assert.equal(stored.value, {
+      id: participant.id,
+      name: 'João',
+      email: 'joao@example.com',
+      interests: 'Rust',
+    });
   });
 
   test('registers a participant to an event, taking seat 1, and invalidates only the event', async () => {
@@ -23,9 +31,16 @@ await dialectSuites('participant use cases', (test, fixture) => {
     const result = await fixture.ok('participant.register', { params: { eventId, participantId } });
 
     assert.is(result.status, 200);
-    assert.equal((result.value as EventDocument).participants.map((p) => p.id), [participantId]);
+    assert.equal(
+      (result.value as EventDocument).participants.map((p) => p.id),
+      [participantId],
+    );
     assert.equal(result.invalidate, [eventKey(eventId)]);
-    const rows = await fixture.db.selectFrom('registrations').select(['participant_id', 'seat', 'seat_limit']).where('event_id', '=', eventId).execute();
+    const rows = await fixture.db
+      .selectFrom('registrations')
+      .select(['participant_id', 'seat', 'seat_limit'])
+      .where('event_id', '=', eventId)
+      .execute();
     assert.equal(rows, [{ participant_id: participantId, seat: 1, seat_limit: 3 }]);
   });
 
@@ -36,23 +51,44 @@ await dialectSuites('participant use cases', (test, fixture) => {
     const again = await fixture.ok('participant.register', { params: { eventId, participantId } });
 
     assert.is(again.status, 200);
-    const rows = await fixture.db.selectFrom('registrations').select('seat').where('event_id', '=', eventId).execute();
+    const rows = await fixture.db
+      .selectFrom('registrations')
+      .select('seat')
+      .where('event_id', '=', eventId)
+      .execute();
     assert.is(rows.length, 1);
   });
 
   test('answers EVENT_FULL at capacity and 404 for an unknown event or participant', async () => {
     const eventId = await fixture.event(undefined, { capacity: 1 });
-    await fixture.ok('participant.register', { params: { eventId, participantId: await fixture.participant() } });
+    await fixture.ok('participant.register', {
+      params: { eventId, participantId: await fixture.participant() },
+    });
     const late = await fixture.participant();
 
-    assertFailure(await fixture.run('participant.register', { params: { eventId, participantId: late } }), 'EVENT_FULL');
-    assertFailure(await fixture.run('participant.register', { params: { eventId: 999_999, participantId: late } }), 'NOT_FOUND');
-    assertFailure(await fixture.run('participant.register', { params: { eventId, participantId: 999_999 } }), 'NOT_FOUND');
+    assertFailure(
+      await fixture.run('participant.register', { params: { eventId, participantId: late } }),
+      'EVENT_FULL',
+    );
+    assertFailure(
+      await fixture.run('participant.register', {
+        params: { eventId: 999_999, participantId: late },
+      }),
+      'NOT_FOUND',
+    );
+    assertFailure(
+      await fixture.run('participant.register', { params: { eventId, participantId: 999_999 } }),
+      'NOT_FOUND',
+    );
   });
 
   test('reuses the lowest free seat after a participant leaves', async () => {
     const eventId = await fixture.event(undefined, { capacity: 3 });
-    const [a, b, c] = [await fixture.participant(), await fixture.participant(), await fixture.participant()];
+    const [a, b, c] = [
+      await fixture.participant(),
+      await fixture.participant(),
+      await fixture.participant(),
+    ];
     for (const participantId of [a, b, c]) {
       await fixture.ok('participant.register', { params: { eventId, participantId } });
     }
@@ -61,7 +97,12 @@ await dialectSuites('participant use cases', (test, fixture) => {
     const d = await fixture.participant();
     await fixture.ok('participant.register', { params: { eventId, participantId: d } });
 
-    const rows = await fixture.db.selectFrom('registrations').select(['participant_id', 'seat']).where('event_id', '=', eventId).orderBy('seat').execute();
+    const rows = await fixture.db
+      .selectFrom('registrations')
+      .select(['participant_id', 'seat'])
+      .where('event_id', '=', eventId)
+      .orderBy('seat')
+      .execute();
     assert.equal(rows, [
       { participant_id: a, seat: 1 },
       { participant_id: d, seat: 2 },
@@ -79,9 +120,23 @@ await dialectSuites('participant use cases', (test, fixture) => {
       body: { name: 'Renamed', email: 'renamed@example.com' },
     });
 
-    assert.equal(result.value, { id: participantId, name: 'Renamed', email: 'renamed@example.com', interests: null });
-    assert.equal(sortedKeys(result.invalidate), sortedKeys([participantKey(participantId), eventKey(eventId)]));
-    assertFailure(await fixture.run('participant.update', { params: { id: 999_999 }, body: { name: 'x', email: 'x@y' } }), 'NOT_FOUND');
+    assert.equal(result.value, {
+      id: participantId,
+      name: 'Renamed',
+      email: 'renamed@example.com',
+      interests: null,
+    });
+    assert.equal(
+      sortedKeys(result.invalidate),
+      sortedKeys([participantKey(participantId), eventKey(eventId)]),
+    );
+    assertFailure(
+      await fixture.run('participant.update', {
+        params: { id: 999_999 },
+        body: { name: 'x', email: 'x@y' },
+      }),
+      'NOT_FOUND',
+    );
   });
 
   test('deletes a participant, freeing their seats and invalidating their events', async () => {
@@ -91,11 +146,24 @@ await dialectSuites('participant use cases', (test, fixture) => {
 
     const result = await fixture.ok('participant.delete', { params: { id: participantId } });
 
-    assert.equal(sortedKeys(result.invalidate), sortedKeys([participantKey(participantId), eventKey(eventId), STATISTICS_KEY]));
-    const rows = await fixture.db.selectFrom('registrations').select('seat').where('participant_id', '=', participantId).execute();
+    assert.equal(
+      sortedKeys(result.invalidate),
+      sortedKeys([participantKey(participantId), eventKey(eventId), STATISTICS_KEY]),
+    );
+    const rows = await fixture.db
+      .selectFrom('registrations')
+      .select('seat')
+      .where('participant_id', '=', participantId)
+      .execute();
     assert.equal(rows, []);
-    assertFailure(await fixture.run('participant.delete', { params: { id: participantId } }), 'NOT_FOUND');
-    assertFailure(await fixture.run('participant.get', { params: { id: participantId } }), 'NOT_FOUND');
+    assertFailure(
+      await fixture.run('participant.delete', { params: { id: participantId } }),
+      'NOT_FOUND',
+    );
+    assertFailure(
+      await fixture.run('participant.get', { params: { id: participantId } }),
+      'NOT_FOUND',
+    );
   });
 
   test('lists the participants of an event, and 404 for an unknown event', async () => {
@@ -111,9 +179,15 @@ await dialectSuites('participant use cases', (test, fixture) => {
       params: { eventId },
       query: { pageNumber: 1, pageSize: 10, sortBy: 'name', filter: null },
     });
-    assert.equal((result.value as ParticipantDocument[]).map((p) => p.name), ['Ana', 'Bruno']);
+    assert.equal(
+      (result.value as ParticipantDocument[]).map((p) => p.name),
+      ['Ana', 'Bruno'],
+    );
     assert.equal(result.page, { totalCount: 2, pageNumber: 1, pageSize: 10 });
 
-    assertFailure(await fixture.run('participant.listByEvent', { params: { eventId: 999_999 } }), 'NOT_FOUND');
+    assertFailure(
+      await fixture.run('participant.listByEvent', { params: { eventId: 999_999 } }),
+      'NOT_FOUND',
+    );
   });
 });

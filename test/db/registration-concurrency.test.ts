@@ -21,7 +21,10 @@ async function seatsOf(fixture: DbFixture, eventId: number) {
 }
 
 /** Runs a statement that must be refused by the database, and returns the error's kind. */
-async function refusedAs(fixture: DbFixture, statement: () => Promise<unknown>): Promise<DatabaseErrorKind> {
+async function refusedAs(
+  fixture: DbFixture,
+  statement: () => Promise<unknown>,
+): Promise<DatabaseErrorKind> {
   try {
     await statement();
   } catch (error) {
@@ -40,27 +43,36 @@ await dialectSuites(
       const people = await participants(fixture, 200);
 
       const results = await Promise.all(
-        people.map((participantId) => fixture.run('participant.register', { params: { eventId, participantId } })),
+        people.map((participantId) =>
+          fixture.run('participant.register', { params: { eventId, participantId } }),
+        ),
       );
 
       const codes = results.map((result) => (result.ok ? 'OK' : result.code));
       assert.is(codes.filter((code) => code === 'OK').length, 10);
       assert.is(codes.filter((code) => code === 'EVENT_FULL').length, 190);
       const rows = await seatsOf(fixture, eventId);
-      assert.equal(rows.map((row) => row.seat), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      assert.equal(
+        rows.map((row) => row.seat),
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      );
       assert.is(new Set(rows.map((row) => row.participant_id)).size, 10);
     });
 
     test('the same participant registered 50 times at once: one row, every answer 200', async () => {
       const eventId = await fixture.event(undefined, { capacity: 10 });
-      const [participantId] = await participants(fixture, 1);
+      const [participantId = 0] = await participants(fixture, 1);
 
       const results = await Promise.all(
-        Array.from({ length: 50 }, () => fixture.run('participant.register', { params: { eventId, participantId } })),
+        Array.from({ length: 50 }, () =>
+          fixture.run('participant.register', { params: { eventId, participantId } }),
+        ),
       );
 
       assert.ok(results.every((result) => result.ok && result.status === 200));
-      assert.equal(await seatsOf(fixture, eventId), [{ participant_id: participantId, seat: 1, seat_limit: 10 }]);
+      assert.equal(await seatsOf(fixture, eventId), [
+        { participant_id: participantId, seat: 1, seat_limit: 10 },
+      ]);
     });
 
     test('capacity changes racing registrations never leave more rows than seats', async () => {
@@ -70,19 +82,35 @@ await dialectSuites(
       const capacities = [15, 8, 30, 5, 12];
 
       const results = await Promise.all([
-        ...people.map((participantId) => fixture.run('participant.register', { params: { eventId, participantId } })),
+        ...people.map((participantId) =>
+          fixture.run('participant.register', { params: { eventId, participantId } }),
+        ),
         ...capacities.map((capacity) =>
-          fixture.run('event.update', { params: { id: eventId }, body: eventBody(organizerId, { capacity }) }),
+          fixture.run('event.update', {
+            params: { id: eventId },
+            body: eventBody(organizerId, { capacity }),
+          }),
         ),
       ]);
 
       for (const result of results) {
-        if (!result.ok) assert.ok(['EVENT_FULL', 'CAPACITY_BELOW_REGISTRATIONS'].includes(result.code), result.code);
+        if (!result.ok)
+          assert.ok(
+            ['EVENT_FULL', 'CAPACITY_BELOW_REGISTRATIONS'].includes(result.code),
+            result.code,
+          );
       }
 
-      const event = await fixture.db.selectFrom('events').select(['capacity', 'seat_limit']).where('id', '=', eventId).executeTakeFirstOrThrow();
+      const event = await fixture.db
+        .selectFrom('events')
+        .select(['capacity', 'seat_limit'])
+        .where('id', '=', eventId)
+        .executeTakeFirstOrThrow();
       const rows = await seatsOf(fixture, eventId);
-      assert.ok(rows.length <= (event.capacity ?? Infinity), `${rows.length} rows for ${event.capacity} seats`);
+      assert.ok(
+        rows.length <= (event.capacity ?? Infinity),
+        `${rows.length} rows for ${event.capacity} seats`,
+      );
       for (const row of rows) {
         assert.ok(row.seat >= 1 && row.seat <= event.seat_limit);
         assert.is(row.seat_limit, event.seat_limit);
@@ -93,29 +121,46 @@ await dialectSuites(
       const eventId = await fixture.event(undefined, { capacity: 2 });
       const [a, b, c] = await participants(fixture, 3);
       const at = toDatabaseDate(NOW, fixture.handle.dialect);
-      const insert = (participant_id: number | undefined, seat: number, seat_limit = 2) => () =>
-        fixture.db
-          .insertInto('registrations')
-          .values({ event_id: eventId, participant_id: participant_id ?? 0, seat, seat_limit, registered_at: at })
-          .execute();
+      const insert =
+        (participant_id: number | undefined, seat: number, seat_limit = 2) =>
+        () =>
+          fixture.db
+            .insertInto('registrations')
+            .values({
+              event_id: eventId,
+              participant_id: participant_id ?? 0,
+              seat,
+              seat_limit,
+              registered_at: at,
+            })
+            .execute();
 
       await insert(a, 1)();
       await insert(b, 2)();
 
       // SQL Server reports CHECK and FOREIGN KEY conflicts with one number (547).
-      const checkKind = fixture.handle.dialect === 'mssql' ? 'foreign_key_violation' : 'check_violation';
+      const checkKind =
+        fixture.handle.dialect === 'mssql' ? 'foreign_key_violation' : 'check_violation';
       assert.is(await refusedAs(fixture, insert(c, 3)), checkKind, 'a third seat above the limit');
       assert.is(await refusedAs(fixture, insert(c, 0)), checkKind, 'seat 0');
       assert.is(await refusedAs(fixture, insert(c, 2)), 'unique_violation', 'a seat already taken');
-      assert.is(await refusedAs(fixture, insert(a, 3, 3)), 'unique_violation', 'the same participant twice');
+      assert.is(
+        await refusedAs(fixture, insert(a, 3, 3)),
+        'unique_violation',
+        'the same participant twice',
+      );
       assert.is(
         await refusedAs(fixture, insert(c, 3, 2_147_483_647)),
         'foreign_key_violation',
-        'a seat limit that is not the event\'s',
+        "a seat limit that is not the event's",
       );
       assert.is(
         await refusedAs(fixture, () =>
-          fixture.db.updateTable('events').set({ capacity: 1, seat_limit: 1 }).where('id', '=', eventId).execute(),
+          fixture.db
+            .updateTable('events')
+            .set({ capacity: 1, seat_limit: 1 })
+            .where('id', '=', eventId)
+            .execute(),
         ),
         checkKind,
         'lowering the limit below a held seat (the cascade meets the seat check)',

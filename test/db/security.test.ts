@@ -21,8 +21,14 @@ passwords('stores a self-describing salted hash that verifies', async () => {
 
   assert.match(stored, /^scrypt\$10\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
   assert.is.not(stored, again, 'a fresh salt each time');
-  assert.equal(await hasher.verify('correct horse battery', stored), { ok: true, needsRehash: false });
-  assert.equal(await hasher.verify('wrong horse battery', stored), { ok: false, needsRehash: false });
+  assert.equal(await hasher.verify('correct horse battery', stored), {
+    ok: true,
+    needsRehash: false,
+  });
+  assert.equal(await hasher.verify('wrong horse battery', stored), {
+    ok: false,
+    needsRehash: false,
+  });
 });
 
 passwords('asks for a rehash when the stored cost is below the current one', async () => {
@@ -35,9 +41,19 @@ passwords('asks for a rehash when the stored cost is below the current one', asy
 
 passwords('treats malformed or extravagant stored hashes as a mismatch', async () => {
   const hasher = new ScryptPasswordHasher({ cost: LOW_COST });
-  const garbage = ['', 'plain', 'bcrypt$10$x', 'scrypt$30$8$1$c2FsdA==$a2V5a2V5a2V5a2V5a2V5', 'scrypt$x$8$1$a$b'];
+  const garbage = [
+    '',
+    'plain',
+    'bcrypt$10$x',
+    'scrypt$30$8$1$c2FsdA==$a2V5a2V5a2V5a2V5a2V5',
+    'scrypt$x$8$1$a$b',
+  ];
   for (const stored of garbage) {
-    assert.equal(await hasher.verify('anything', stored), { ok: false, needsRehash: false }, stored);
+    assert.equal(
+      await hasher.verify('anything', stored),
+      { ok: false, needsRehash: false },
+      stored,
+    );
   }
 });
 
@@ -58,11 +74,26 @@ tokens('issues a 4-hour HS256 token with sub, name and email', async () => {
   const { token, expiresAt } = await issuer.issue(user);
 
   assert.is(expiresAt, '2030-01-01T04:00:00.000Z');
-  const [header, payload] = token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+  const [header, payload] = token
+    .split('.')
+    .slice(0, 2)
+    .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
   assert.is(header.alg, 'HS256');
   assert.equal(
-    { sub: payload.sub, name: payload.name, email: payload.email, iss: payload.iss, aud: payload.aud },
-    { sub: '42', name: 'Ana', email: 'ana@example.com', iss: 'eventflow', aud: 'eventflow-clients' },
+    {
+      sub: payload.sub,
+      name: payload.name,
+      email: payload.email,
+      iss: payload.iss,
+      aud: payload.aud,
+    },
+    {
+      sub: '42',
+      name: 'Ana',
+      email: 'ana@example.com',
+      iss: 'eventflow',
+      aud: 'eventflow-clients',
+    },
   );
   assert.is(payload.exp - payload.iat, 14_400);
 });
@@ -81,29 +112,41 @@ tokens('refuses expired tokens beyond the clock tolerance', async () => {
   assert.is(await at('2030-01-01T04:00:06Z').verify(token), null);
 });
 
-tokens('refuses wrong issuer, audience, secret, algorithm and garbage without throwing', async () => {
-  const verifier = createTokenVerifier({ ...config, now: () => issuedAt });
-  const sign = (claims: Record<string, unknown>, key = secret, alg = 'HS256') =>
-    new SignJWT(claims)
-      .setProtectedHeader({ alg })
-      .setSubject('42')
-      .setIssuedAt(issuedAt)
-      .setExpirationTime(new Date(issuedAt.getTime() + 3600_000))
-      .sign(key);
+tokens(
+  'refuses wrong issuer, audience, secret, algorithm and garbage without throwing',
+  async () => {
+    const verifier = createTokenVerifier({ ...config, now: () => issuedAt });
+    const sign = (claims: Record<string, unknown>, key = secret, alg = 'HS256') =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg })
+        .setSubject('42')
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(new Date(issuedAt.getTime() + 3600_000))
+        .sign(key);
 
-  const wrongIssuer = await sign({ iss: 'someone-else', aud: config.audience });
-  const wrongAudience = await sign({ iss: config.issuer, aud: 'other' });
-  const wrongKey = await sign(
-    { iss: config.issuer, aud: config.audience },
-    new TextEncoder().encode('another-secret-that-is-at-least-32-bytes'),
-  );
-  const hs512 = await sign({ iss: config.issuer, aud: config.audience }, secret, 'HS512');
-  const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"42"}').toString('base64url')}.`;
+    const wrongIssuer = await sign({ iss: 'someone-else', aud: config.audience });
+    const wrongAudience = await sign({ iss: config.issuer, aud: 'other' });
+    const wrongKey = await sign(
+      { iss: config.issuer, aud: config.audience },
+      new TextEncoder().encode('another-secret-that-is-at-least-32-bytes'),
+    );
+    const hs512 = await sign({ iss: config.issuer, aud: config.audience }, secret, 'HS512');
+    const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"42"}').toString('base64url')}.`;
 
-  for (const token of [wrongIssuer, wrongAudience, wrongKey, hs512, unsigned, '', 'a.b.c', 'x'.repeat(5000)]) {
-    assert.is(await verifier.verify(token), null, token.slice(0, 40));
-  }
-});
+    for (const token of [
+      wrongIssuer,
+      wrongAudience,
+      wrongKey,
+      hs512,
+      unsigned,
+      '',
+      'a.b.c',
+      'x'.repeat(5000),
+    ]) {
+      assert.is(await verifier.verify(token), null, token.slice(0, 40));
+    }
+  },
+);
 
 tokens('refuses a subject that is not a positive 32-bit integer', async () => {
   const verifier = createTokenVerifier({ ...config, now: () => issuedAt });

@@ -12,15 +12,18 @@ import { identityPrimaryKey, text, timestamp } from './column-types.js';
  * Cascades form one path per parent (organizers -> events -> registrations/event_speakers;
  * participants -> registrations; speakers -> event_speakers), which SQL Server requires:
  * it rejects a foreign key that would give a table two cascade paths from one ancestor.
+ *
+ * Migrations see `Kysely<unknown>`: they describe the schema as it was at their version, not
+ * today's DatabaseSchema.
  */
 export function initialSchema(dialect: DialectName): Migration {
   return {
-    async up(db: Kysely<any>): Promise<void> {
+    async up(db: Kysely<unknown>): Promise<void> {
       await createPeopleTables(db, dialect);
       await createEventTables(db, dialect);
       await createIndexes(db);
     },
-    async down(db: Kysely<any>): Promise<void> {
+    async down(db: Kysely<unknown>): Promise<void> {
       for (const table of DROP_ORDER) {
         await db.schema.dropTable(table).execute();
       }
@@ -38,7 +41,7 @@ const DROP_ORDER = [
   'users',
 ];
 
-async function createPeopleTables(db: Kysely<any>, dialect: DialectName): Promise<void> {
+async function createPeopleTables(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
   await db.schema
     .createTable('users')
     .addColumn('id', 'integer', identityPrimaryKey(dialect))
@@ -75,7 +78,7 @@ async function createPeopleTables(db: Kysely<any>, dialect: DialectName): Promis
     .execute();
 }
 
-async function createEventTables(db: Kysely<any>, dialect: DialectName): Promise<void> {
+async function createEventTables(db: Kysely<unknown>, dialect: DialectName): Promise<void> {
   await db.schema
     .createTable('events')
     .addColumn('id', 'integer', identityPrimaryKey(dialect))
@@ -108,8 +111,12 @@ async function createEventTables(db: Kysely<any>, dialect: DialectName): Promise
     .addForeignKeyConstraint('fk_event_speakers_event', ['event_id'], 'events', ['id'], (fk) =>
       fk.onDelete('cascade'),
     )
-    .addForeignKeyConstraint('fk_event_speakers_speaker', ['speaker_id'], 'speakers', ['id'], (fk) =>
-      fk.onDelete('cascade'),
+    .addForeignKeyConstraint(
+      'fk_event_speakers_speaker',
+      ['speaker_id'],
+      'speakers',
+      ['id'],
+      (fk) => fk.onDelete('cascade'),
     )
     .execute();
 
@@ -144,7 +151,7 @@ async function createEventTables(db: Kysely<any>, dialect: DialectName): Promise
 }
 
 /** Indexes for the list orders (tie-broken by id) and for the reverse lookups. */
-async function createIndexes(db: Kysely<any>): Promise<void> {
+async function createIndexes(db: Kysely<unknown>): Promise<void> {
   const indexes: Array<[name: string, table: string, columns: string[]]> = [
     ['ix_events_starts_at_id', 'events', ['starts_at', 'id']],
     ['ix_events_title_id', 'events', ['title', 'id']],

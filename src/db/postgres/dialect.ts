@@ -1,7 +1,15 @@
-import { PostgresDialect } from 'kysely';
+import {
+  type PostgresCursor,
+  PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type PostgresQueryResult,
+} from 'kysely';
 import pg from 'pg';
 
 import type { DialectOptions } from '../dialect-options.js';
+import { errorCode } from '../error-kind.js';
+import { PostgresConnectionLostError } from './connection-lost-error.js';
 
 /** Longest wait for a pooled connection (or a new one) before the query fails. */
 const CONNECTION_TIMEOUT_MS = 10_000;
@@ -26,11 +34,71 @@ export function createPostgresDialect(url: string, options: DialectOptions): Pos
   pool.on('error', options.onConnectionError);
 
   // The pool listens for errors only while a client is idle. A client checked out between
-  // two statements of a transaction can lose its server too; the next statement then
-  // fails normally, but the 'error' event needs a listener of its own.
+  // two statements of a transaction can lose its server too, and its 'error' event needs
+  // a listener of its own. The events also mark the client as lost (see below).
+  const lostClients = new WeakSet<pg.PoolClient>();
   pool.on('connect', (client) => {
-    client.on('error', options.onConnectionError);
+    client.on('error', (error) => {
+      lostClients.add(client);
+      options.onConnectionError(error);
+    });
+    client.on('end', () => lostClients.add(client));
   });
 
-  return new PostgresDialect({ pool });
+  return new PostgresDialect({ pool: markingLostConnections(pool, lostClients) });
+}
+
+/**
+ * The pool as Kysely sees it, except that a query failing without a SQLSTATE on a client
+ * that has reported losing its connection (pg's 'error'/'end' events come before the
+ * query's rejection) is rethrown as PostgresConnectionLostError, so it is retried like any
+ * other dropped connection. pg-pool discards such a client when it is released.
+ */
+function markingLostConnections(pool: pg.Pool, lostClients: WeakSet<pg.PoolClient>): PostgresPool {
+  return {
+    connect: async () => new LossAwareClient(await pool.connect(), lostClients),
+    end: () => pool.end(),
+  };
+}
+
+class LossAwareClient implements PostgresPoolClient {
+  readonly #client: pg.PoolClient;
+  readonly #lostClients: WeakSet<pg.PoolClient>;
+
+  constructor(client: pg.PoolClient, lostClients: WeakSet<pg.PoolClient>) {
+    this.#client = client;
+    this.#lostClients = lostClients;
+  }
+
+  query<R>(sql: string, parameters: readonly unknown[]): Promise<PostgresQueryResult<R>>;
+  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  query<R>(
+    sqlOrCursor: string | PostgresCursor<R>,
+    parameters: readonly unknown[] = [],
+  ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+    if (typeof sqlOrCursor !== 'string') {
+      // Streaming hands pg a cursor object; it is passed through untouched.
+      const cursor = sqlOrCursor as unknown as pg.Submittable;
+      return this.#client.query(cursor) as unknown as PostgresCursor<R>;
+    }
+
+    return this.#run<R>(sqlOrCursor, parameters);
+  }
+
+  release(destroy?: boolean): void {
+    this.#client.release(destroy);
+  }
+
+  async #run<R>(sql: string, parameters: readonly unknown[]): Promise<PostgresQueryResult<R>> {
+    try {
+      // pg's result type is looser than Kysely's (rowCount may be null for some commands).
+      return (await this.#client.query(sql, [...parameters])) as unknown as PostgresQueryResult<R>;
+    } catch (error) {
+      if (errorCode(error) === undefined && this.#lostClients.has(this.#client)) {
+        throw new PostgresConnectionLostError(error);
+      }
+
+      throw error;
+    }
+  }
 }

@@ -1,8 +1,5 @@
-import {
-  type DatabaseErrorKind,
-  NETWORK_ERROR_CODES,
-  errorCode,
-} from '../error-kind.js';
+import { type DatabaseErrorKind, NETWORK_ERROR_CODES, errorCode } from '../error-kind.js';
+import { CONNECTION_LOST_CODE } from './connection-lost-error.js';
 
 /**
  * SQLSTATEs worth retrying: the transaction was rolled back by the server (serialization
@@ -41,5 +38,5 @@ export function classifyDatabaseError(err: unknown): DatabaseErrorKind {
     return 'transient';
   }
 
-  return 'other';
+  return code === CONNECTION_LOST_CODE ? 'transient' : 'other';
 }
