@@ -53,8 +53,7 @@ export interface SharedLevelStats {
 
 /** The outcome of `Cache.lookup`: a document from the shared level, or a ticket to fill it. */
 export type SharedLookup =
-  | { document: CachedDocument; ticket?: undefined }
-  | { document?: undefined; ticket: FillTicket };
+  { document: CachedDocument; ticket?: undefined } | { document?: undefined; ticket: FillTicket };
 
 /** Told about keys made stale elsewhere (another instance), or null when any key may be. */
 export type RemoteInvalidationListener = (keys: readonly string[] | null) => void;

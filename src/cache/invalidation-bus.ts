@@ -21,8 +21,8 @@ export interface InvalidationBusOptions {
   onDown: () => void;
   /** Another instance invalidated `key`. */
   onInvalidation: (key: string) => void;
-  /** Another instance replaced the epoch. */
-  onEpochAnnounced: () => void;
+  /** An instance (this one included) replaced the epoch with `epoch`. */
+  onEpochAnnounced: (epoch: string) => void;
 }
 
 const MAX_BACKOFF_MS = 2000;
@@ -52,6 +52,8 @@ export class InvalidationBus {
   #receivedBeat = 0;
   #awaitedBeat: number | null = null;
   #awaitedSince = 0;
+  /** Our own invalidations whose message we wait to see delivered, by token. */
+  readonly #deliveries = new Map<string, () => void>();
 
   constructor(options: InvalidationBusOptions) {
     this.#options = options;
@@ -64,6 +66,19 @@ export class InvalidationBus {
 
   get isUp(): boolean {
     return this.#isUp;
+  }
+
+  /**
+   * Resolves when our own invalidation message carrying `token` comes back on this
+   * subscription, or at once if the channel is down. Redis writes a message to all its
+   * subscribers in one pass, so once ours is back, the other instances' copies have left
+   * Redis too. `cancel` drops the wait (deadline passed).
+   */
+  awaitDelivery(token: string): { delivered: Promise<void>; cancel: () => void } {
+    if (!this.#isUp) return { delivered: Promise.resolve(), cancel: () => undefined };
+
+    const delivered = new Promise<void>((resolve) => this.#deliveries.set(token, resolve));
+    return { delivered, cancel: () => this.#deliveries.delete(token) };
   }
 
   close(): void {
@@ -115,6 +130,8 @@ export class InvalidationBus {
 
     this.#connection++;
     this.#clearSubscribeTimer();
+    for (const resolve of this.#deliveries.values()) resolve();
+    this.#deliveries.clear();
     this.#client?.disconnect();
     this.#client = null;
     if (this.#isUp) {
@@ -142,16 +159,33 @@ export class InvalidationBus {
       return;
     }
 
-    // Messages are `<instance id> <payload>`; our own were applied before they were sent.
+    // Invalidations are `<instance id> <token> <key>`, epochs `<instance id> <epoch>`. Our
+    // own invalidations were applied before they were sent; only the writer waits for them.
     const { instanceId } = this.#options;
-    if (message.startsWith(instanceId) && message.charCodeAt(instanceId.length) === 32) return;
-
-    if (channel === INVALIDATION_CHANNEL) {
+    const isOwn = message.startsWith(instanceId) && message.charCodeAt(instanceId.length) === 32;
+    if (channel === EPOCH_CHANNEL) {
+      // Our own too: a replacement that timed out here may still have run later.
       const space = message.indexOf(' ');
-      if (space > 0) this.#options.onInvalidation(message.slice(space + 1));
-    } else if (channel === EPOCH_CHANNEL) {
-      this.#options.onEpochAnnounced();
+      if (space > 0) this.#options.onEpochAnnounced(message.slice(space + 1));
+      return;
     }
+    if (channel !== INVALIDATION_CHANNEL) return;
+
+    const first = message.indexOf(' ');
+    const second = message.indexOf(' ', first + 1);
+    if (first <= 0 || second <= first) return;
+    if (isOwn) {
+      this.#deliver(message.slice(first + 1, second));
+      return;
+    }
+    this.#options.onInvalidation(message.slice(second + 1));
+  }
+
+  #deliver(token: string): void {
+    const resolve = this.#deliveries.get(token);
+    if (resolve === undefined) return;
+    this.#deliveries.delete(token);
+    resolve();
   }
 
   #beat(): void {

@@ -12,7 +12,7 @@ import type {
 import { withDeadline } from './deadline.js';
 import { InvalidationBus } from './invalidation-bus.js';
 import { MemoryCache } from './memory-cache.js';
-import { RedisLevel, type FillLease } from './redis-level.js';
+import { RedisLevel, type FillLease, type SharedRead } from './redis-level.js';
 
 export interface LayeredCacheOptions {
   /** Command connection (standalone or cluster). */
@@ -34,6 +34,8 @@ export interface LayeredCacheOptions {
   heartbeatIntervalMs?: number;
   heartbeatTimeoutMs?: number;
 }
+
+const UNAVAILABLE: SharedRead = { kind: 'unavailable' };
 
 /** A near-cache ticket plus, after a Redis miss, the lease the Redis fill is checked with. */
 interface LayeredTicket extends FillTicket {
@@ -63,14 +65,16 @@ export class LayeredCache implements Cache {
   readonly #level: RedisLevel;
   readonly #bus: InvalidationBus;
   readonly #listeners: RemoteInvalidationListener[] = [];
+  readonly #log: Logger;
 
   constructor(options: LayeredCacheOptions) {
     const instanceId = randomBytes(6).toString('base64url');
     this.#near = new MemoryCache({ maxBytes: options.nearMaxBytes });
     this.#nearTtlSeconds = options.nearTtlSeconds;
+    this.#log = options.log;
     this.#client = options.client;
     this.#client.on('error', (error: unknown) => {
-      options.log.debug({ err: error }, 'redis cache connection error');
+      this.#log.debug({ err: error }, 'redis cache connection error');
     });
 
     this.#level = new RedisLevel({
@@ -81,6 +85,7 @@ export class LayeredCache implements Cache {
       coolDownMs: options.coolDownMs,
       log: options.log,
       onEpochChange: () => this.#dropEverything(),
+      awaitDelivery: (token) => this.#bus.awaitDelivery(token),
     });
     this.#bus = new InvalidationBus({
       connect: options.connectSubscriber,
@@ -100,7 +105,8 @@ export class LayeredCache implements Cache {
         this.#near.invalidateNow([key]);
         this.#notify([key]);
       },
-      onEpochAnnounced: () => {
+      onEpochAnnounced: (epoch) => {
+        if (epoch === this.#level.epoch.current) return;
         this.#level.epoch.forget();
         this.#dropEverything();
       },
@@ -128,7 +134,11 @@ export class LayeredCache implements Cache {
     // The near ticket predates the Redis read, so a message that arrives while the read is
     // in flight refuses the near fill of what the read returns.
     const near = this.#near.startFill(key);
-    const read = await this.#level.read(key);
+    const read = await this.#level.read(key).catch((error: unknown) => {
+      // RedisLevel handles its own failures; this only keeps a bug from failing the request.
+      this.#log.error({ err: error, key }, 'redis cache read failed unexpectedly');
+      return UNAVAILABLE;
+    });
     if (read.kind === 'hit') {
       const ttl = read.ttlMs > 0 ? Math.min(this.#nearTtlSeconds, read.ttlMs / 1000) : 0;
       if (ttl > 0) await this.#near.completeFill(near, read.document, ttl);
@@ -153,7 +163,16 @@ export class LayeredCache implements Cache {
 
   async completeFill(ticket: FillTicket, document: CachedDocument, ttlSeconds: number) {
     const lease = (ticket as Partial<LayeredTicket>).lease ?? null;
-    const outcome = lease === null ? 'skipped' : await this.#level.fill(lease, document, ttlSeconds);
+    const outcome =
+      lease === null
+        ? 'skipped'
+        : await this.#level.fill(lease, document, ttlSeconds).catch((error: unknown) => {
+            this.#log.error(
+              { err: error, key: ticket.key },
+              'redis cache fill failed unexpectedly',
+            );
+            return 'skipped' as const;
+          });
 
     // Refused: the key was invalidated after the ticket, maybe by an instance whose message
     // has not arrived yet. Keep the document out of the near level too.

@@ -75,8 +75,7 @@ export function openRedisConnections(settings: RedisConnectionSettings): RedisCo
     enableOfflineQueue: false,
     scaleReads: 'master',
     slotsRefreshTimeout: CONNECT_TIMEOUT_MS,
-    clusterRetryStrategy: (attempt: number) =>
-      Math.min(100 * 2 ** attempt, MAX_RECONNECT_DELAY_MS),
+    clusterRetryStrategy: (attempt: number) => Math.min(100 * 2 ** attempt, MAX_RECONNECT_DELAY_MS),
     redisOptions: { ...nodeOptions, ...auth },
   });
 

@@ -110,6 +110,7 @@ export class RedisEpoch {
         this.#options.client.eventflowCacheEpoch(EPOCH_KEY, this.#newEpoch()),
         this.#options.timeoutMs,
       );
+      if (typeof epoch !== 'string') throw new TypeError('the epoch is not a string');
       if (generation === this.#generation && this.#isChannelReady) this.#adopt(epoch);
     } catch (error) {
       this.#options.onFailure(error);

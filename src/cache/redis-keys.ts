@@ -22,10 +22,18 @@ export function redisKeysOf(key: string): RedisKeyPair {
   return { value, version: `${value}:v` };
 }
 
+/**
+ * Version keys only need to outlive the fills that read them (a fill is bounded by the
+ * request deadline, 10 s by default). Tokens are unique, so one that expires early only
+ * costs a refused fill, never a stale one; keeping it short bounds what reads of absent ids
+ * leave behind in Redis. A filled document's version is kept as long as the document.
+ */
+export const VERSION_TTL_MS = 60_000;
+
 /** The shared epoch: part of every stored envelope; replaced to retire all stored values. */
 export const EPOCH_KEY = `${CACHE_PREFIX}cache-epoch`;
 
-/** Messages `<instance id> <logical key>`: a key was invalidated by that instance. */
+/** Messages `<instance id> <token> <logical key>`: that instance invalidated the key. */
 export const INVALIDATION_CHANNEL = `${CACHE_PREFIX}cache-invalidations`;
 
 /** Messages `<instance id> <epoch>`: that instance replaced the epoch. */

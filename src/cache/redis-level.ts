@@ -5,15 +5,10 @@ import { CircuitBreaker } from './circuit-breaker.js';
 import { withDeadline } from './deadline.js';
 import { decodeEnvelope, encodeEnvelope } from './document-envelope.js';
 import { RedisEpoch } from './redis-epoch.js';
-import { INVALIDATION_CHANNEL, redisKeysOf, type RedisKeyPair } from './redis-keys.js';
-import { defineCacheScripts, type ScriptedClient } from './redis-scripts.js';
+import { RedisInvalidator } from './redis-invalidator.js';
+import { redisKeysOf, VERSION_TTL_MS, type RedisKeyPair } from './redis-keys.js';
+import { defineCacheScripts, type ReadReply, type ScriptedClient } from './redis-scripts.js';
 
-/**
- * Version keys only need to outlive the fills that read them (a fill is bounded by the
- * request deadline, 10 s by default). Tokens are unique, so one that expires early only
- * costs a refused fill, never a stale one.
- */
-const VERSION_TTL_MS = 10 * 60_000;
 /** A filled document's version lives this much longer than the document itself. */
 const VERSION_MARGIN_MS = 60_000;
 /** How often the maintenance timer looks at the breaker and the epoch. */
@@ -32,6 +27,8 @@ export interface RedisLevelOptions {
   log: Logger;
   /** The epoch in use changed: every document cached in this process may be stale. */
   onEpochChange: () => void;
+  /** Waits for this process's own invalidation message (InvalidationBus.awaitDelivery). */
+  awaitDelivery: (token: string) => { delivered: Promise<void>; cancel: () => void };
 }
 
 /** What a fill needs to be checked against the key's version: taken before the load. */
@@ -61,9 +58,8 @@ export class RedisLevel {
   readonly #breaker: CircuitBreaker;
   readonly #epoch: RedisEpoch;
   readonly #timer: NodeJS.Timeout;
+  readonly #invalidator: RedisInvalidator;
   #tokenCounter = 0;
-  /** Invalidations sent, past their deadline, and not settled yet (they may still run). */
-  #unsettled = 0;
   #isProbing = false;
   #stats = {
     hits: 0,
@@ -100,6 +96,20 @@ export class RedisLevel {
       onChange: options.onEpochChange,
       onFailure: (error) => this.#fail(error),
     });
+    this.#invalidator = new RedisInvalidator({
+      client: this.#client,
+      instanceId: options.instanceId,
+      timeoutMs: options.commandTimeoutMs,
+      breaker: this.#breaker,
+      newToken: () => this.#newToken(),
+      awaitDelivery: options.awaitDelivery,
+      onError: () => this.#stats.errors++,
+      onMissed: (cause) => {
+        this.#stats.missedInvalidations++;
+        this.#epoch.requireReplacement();
+        this.#breaker.trip(cause);
+      },
+    });
     this.#timer = setInterval(() => this.#maintain(), MAINTENANCE_INTERVAL_MS);
     this.#timer.unref();
   }
@@ -122,10 +132,15 @@ export class RedisLevel {
     }
 
     const keys = redisKeysOf(key);
-    let reply;
+    let reply: ReadReply;
     try {
       reply = await withDeadline(
-        this.#client.eventflowCacheReadBuffer(keys.version, keys.value, this.#newToken(), VERSION_TTL_MS),
+        this.#client.eventflowCacheReadBuffer(
+          keys.version,
+          keys.value,
+          this.#newToken(),
+          VERSION_TTL_MS,
+        ),
         this.#timeoutMs,
       );
     } catch (error) {
@@ -135,15 +150,16 @@ export class RedisLevel {
     this.#breaker.recordSuccess();
     // The epoch moved while the command ran: what it saw may predate the new epoch.
     if (this.#epoch.current !== epoch) return UNAVAILABLE;
+    if (!Buffer.isBuffer(reply[0])) return UNAVAILABLE;
 
     const token = reply[0].toString('latin1');
     if (reply.length === 3) {
-      const envelope = decodeEnvelope(reply[1]);
+      const envelope = Buffer.isBuffer(reply[1]) ? decodeEnvelope(reply[1]) : null;
       if (envelope === null) {
         this.#dropCorrupt(key, keys.value);
       } else if (envelope.epoch === epoch && envelope.token === token) {
         this.#stats.hits++;
-        return { kind: 'hit', document: envelope.document, ttlMs: reply[2] };
+        return { kind: 'hit', document: envelope.document, ttlMs: Number(reply[2]) };
       }
       // Otherwise an older epoch or version wrote it: a miss, and the fill replaces it.
     }
@@ -162,9 +178,9 @@ export class RedisLevel {
       return 'skipped';
     }
 
-    const envelope = encodeEnvelope(lease.epoch, lease.token, document);
     let stored: number;
     try {
+      const envelope = encodeEnvelope(lease.epoch, lease.token, document);
       stored = await withDeadline(
         this.#client.eventflowCacheFill(
           lease.keys.version,
@@ -192,18 +208,15 @@ export class RedisLevel {
 
   /**
    * Replaces the versions of `keys`, deletes their values and tells the other instances.
-   * Never throws, and returns within the command timeout. An invalidation that cannot be
-   * confirmed is counted as missed: the breaker opens, and before Redis is read again a new
-   * epoch retires every value stored so far (RedisEpoch). One that passed its deadline but
-   * may still run is awaited in the background: if it completes, nothing was missed.
+   * Never throws, and returns within the command timeout. An invalidation that fails is
+   * counted as missed: the breaker opens, and before Redis is read again a new epoch retires
+   * every value stored so far (RedisEpoch). One still unanswered at its deadline (or sent
+   * while the breaker is open, without waiting) is followed in the background: if Redis runs
+   * it, nothing was missed; if the connection fails first, it was.
    */
   async invalidate(keys: readonly string[]): Promise<void> {
     this.#stats.invalidations += keys.length;
-    if (this.#breaker.state === 'open') {
-      this.#noteMissed(keys.length, null);
-      return;
-    }
-    await Promise.all(keys.map((key) => this.#invalidateOne(key)));
+    await this.#invalidator.invalidate(keys);
   }
 
   /** PUBLISH for heartbeats; the number of receivers, or null when Redis did not answer. */
@@ -229,52 +242,6 @@ export class RedisLevel {
     clearInterval(this.#timer);
   }
 
-  async #invalidateOne(key: string): Promise<void> {
-    const keys = redisKeysOf(key);
-    const message = `${this.#instanceId} ${key}`;
-    const command = this.#client.eventflowCacheInvalidate(
-      keys.version,
-      keys.value,
-      this.#newToken(),
-      VERSION_TTL_MS,
-      INVALIDATION_CHANNEL,
-      message,
-    );
-
-    // Answer the client by the deadline either way; keep listening for the outcome.
-    await new Promise<void>((resolve) => {
-      let isLate = false;
-      const timer = setTimeout(() => {
-        isLate = true;
-        this.#unsettled++;
-        this.#stats.errors++;
-        this.#breaker.trip(new Error(`cache invalidation of ${key} timed out`));
-        resolve();
-      }, this.#timeoutMs);
-      command.then(
-        () => {
-          clearTimeout(timer);
-          if (isLate) this.#unsettled--;
-          else this.#breaker.recordSuccess();
-          resolve();
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          if (isLate) this.#unsettled--;
-          else this.#stats.errors++;
-          this.#noteMissed(1, error);
-          resolve();
-        },
-      );
-    });
-  }
-
-  #noteMissed(count: number, cause: unknown): void {
-    this.#stats.missedInvalidations += count;
-    this.#epoch.requireReplacement();
-    this.#breaker.trip(cause ?? new Error('cache invalidation skipped while the breaker is open'));
-  }
-
   #fail(error: unknown): void {
     this.#stats.errors++;
     this.#breaker.recordFailure(error);
@@ -294,10 +261,10 @@ export class RedisLevel {
     }
     // Wait for late invalidations to settle: each either ran (nothing missed) or failed
     // (a new epoch is needed). The socket timeout bounds the wait.
-    if (this.#isProbing || this.#unsettled > 0 || !this.#breaker.isDueForProbe) return;
+    if (this.#isProbing || this.#invalidator.unsettled > 0 || !this.#breaker.isDueForProbe) return;
 
     this.#isProbing = true;
-    this.#probe().finally(() => {
+    void this.#probe().finally(() => {
       this.#isProbing = false;
     });
   }

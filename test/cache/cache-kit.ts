@@ -1,9 +1,39 @@
+import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
+import type { Redis } from 'ioredis';
+import { suite, type Test } from 'uvu';
 import { CacheAside, type CacheAsideRead } from '../../src/cache/cache-aside.js';
 import type { CachedDocument } from '../../src/cache/cache.js';
+import { decodeEnvelope } from '../../src/cache/document-envelope.js';
 import { LayeredCache, type LayeredCacheOptions } from '../../src/cache/layered-cache.js';
 import { openRedisConnections } from '../../src/cache/redis-connection.js';
+import { redisKeysOf } from '../../src/cache/redis-keys.js';
 import { createLogger, type Logger } from '../../src/telemetry/logger.js';
+import {
+  shouldRunRedisSuites,
+  startRedisServer,
+  type RedisServer,
+} from '../support/redis-server.js';
+
+/**
+ * A uvu suite with a private redis-server, stopped after the suite. Without redis-server
+ * (and without REQUIRE_REDIS=1) the suite reports one placeholder test and its own tests
+ * are not registered at all.
+ */
+export async function redisSuite(name: string): Promise<{ test: Test; redis: RedisServer }> {
+  if (!shouldRunRedisSuites()) {
+    const placeholder = suite(name);
+    placeholder('is skipped: redis-server is not installed', () => undefined);
+    placeholder.run();
+    const inert: unknown = new Proxy(() => undefined, { get: () => inert });
+    return { test: inert as Test, redis: inert as RedisServer };
+  }
+
+  const test = suite(name);
+  const redis = await startRedisServer();
+  test.after(() => redis.stop());
+  return { test, redis };
+}
 
 /** Log lines a test can look at (pino JSON, parsed). */
 export interface CapturedLog {
@@ -30,14 +60,22 @@ export interface CacheNode {
   logs: CapturedLog;
 }
 
-/** One "API instance" worth of cache: LayeredCache + CacheAside on its own connections. */
+/**
+ * One "API instance" worth of cache: LayeredCache + CacheAside on its own connections, to a
+ * Redis URL or to cluster seed nodes.
+ */
 export function openCacheNode(
-  redisUrl: string,
+  target: string | { clusterNodes: string[] },
   overrides: Partial<LayeredCacheOptions> = {},
 ): CacheNode {
   const logs = captureLog('debug');
+  const connections = openRedisConnections({
+    url: typeof target === 'string' ? target : null,
+    clusterNodes: typeof target === 'string' ? null : target.clusterNodes,
+    commandTimeoutMs: 150,
+  });
   const cache = new LayeredCache({
-    ...openRedisConnections({ url: redisUrl, clusterNodes: null, commandTimeoutMs: 150 }),
+    ...connections,
     commandTimeoutMs: 150,
     nearTtlSeconds: 3,
     nearMaxBytes: 4 * 1024 * 1024,
@@ -117,17 +155,73 @@ export function versionOf(read: CacheAsideRead<number>): number {
   return read.value ?? -1;
 }
 
-/** A cache-aside read through `node` against `db`, with an optional pause after the load. */
+/**
+ * A read as the server makes it: the near cache synchronously, else a cache-aside read
+ * whose load reads `db` (optionally delayed, optionally paused after the database read).
+ */
 export function readThrough(
   node: CacheNode,
   db: FakeDatabase,
   key: string,
   options: { afterLoad?: () => Promise<void>; loadDelayMs?: number; ttlSeconds?: number } = {},
 ): Promise<CacheAsideRead<number>> {
+  const near = node.aside.peek(key);
+  if (near !== undefined) return Promise.resolve({ value: null, document: near, outcome: 'hit' });
+
   return node.aside.read(key, options.ttlSeconds ?? 60, async () => {
     if (options.loadDelayMs !== undefined) await sleep(options.loadDelayMs);
     const row = db.read(key);
     if (options.afterLoad !== undefined) await options.afterLoad();
     return { value: row.version, document: row.document };
   });
+}
+
+/** What Redis holds for `key`: the version in its envelope, or null (absent, undecodable). */
+export async function storedVersion(raw: Redis, key: string): Promise<number | null> {
+  const value = await raw.getBuffer(redisKeysOf(key).value);
+  if (value === null) return null;
+
+  const envelope = decodeEnvelope(value);
+  if (envelope === null) return null;
+  return (JSON.parse(envelope.document.body.toString()) as { version: number }).version;
+}
+
+/**
+ * A client's network hop, for in-process tests: a round trip over a loopback TCP socket.
+ * A request that a client sends after it saw a write acknowledged reaches another instance
+ * through a socket, after the invalidation message Redis wrote before that acknowledgement;
+ * an instance reads its sockets in arrival order. Calling a second in-process instance
+ * directly would skip that hop, which no real client can do.
+ */
+export interface NetworkHop {
+  cross(): Promise<void>;
+  close(): void;
+}
+
+export async function openNetworkHop(): Promise<NetworkHop> {
+  const server = createServer((socket) => socket.on('data', (data) => socket.write(data)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const idle: Socket[] = [];
+
+  const connect = () =>
+    new Promise<Socket>((resolve) => {
+      const socket = createConnection({ host: '127.0.0.1', port }, () => resolve(socket));
+      socket.setNoDelay(true);
+    });
+
+  return {
+    async cross() {
+      const socket = idle.pop() ?? (await connect());
+      await new Promise<void>((resolve) => {
+        socket.once('data', () => resolve());
+        socket.write('.');
+      });
+      idle.push(socket);
+    },
+    close() {
+      for (const socket of idle) socket.destroy();
+      server.close();
+    },
+  };
 }

@@ -1,5 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A private redis-server child process on a free port, for fault-injection tests. */
 export interface RedisServer {
@@ -76,10 +79,87 @@ export async function startRedisServer(): Promise<RedisServer> {
   };
 }
 
-async function launch(port: number): Promise<ChildProcess> {
+/** A private Redis Cluster of masters without replicas. */
+export interface RedisCluster {
+  /** `127.0.0.1:port` of every node. */
+  nodes: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `size` cluster-enabled redis-server processes, joins them with
+ * `redis-cli --cluster create` and waits until every node reports the cluster ok.
+ */
+export async function startRedisCluster(size = 3): Promise<RedisCluster> {
+  const folder = mkdtempSync(join(tmpdir(), 'eventflow-redis-cluster-'));
+  const children: ChildProcess[] = [];
+  const ports: number[] = [];
+  const killAll = () => {
+    for (const child of children) child.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
+  const stop = async () => {
+    process.removeListener('exit', killAll);
+    await Promise.all(
+      children.map((child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        return exited;
+      }),
+    );
+    rmSync(folder, { recursive: true, force: true });
+  };
+
+  try {
+    for (let i = 0; i < size; i++) {
+      // The cluster bus listens on port + 10000, so ports stay below 55536.
+      const port = await freePort(20_000, 30_000);
+      ports.push(port);
+      children.push(
+        await launch(port, [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(folder, `nodes-${port}.conf`),
+          '--cluster-node-timeout',
+          '2000',
+          '--dir',
+          folder,
+        ]),
+      );
+    }
+    const nodes = ports.map((port) => `127.0.0.1:${port}`);
+    const created = spawnSync(
+      'redis-cli',
+      ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+    if (created.status !== 0) throw new Error(`cluster create failed: ${created.stdout}`);
+
+    const deadline = Date.now() + 20_000;
+    while (!ports.every((port) => clusterIsOk(port))) {
+      if (Date.now() > deadline) throw new Error('the cluster did not become ok');
+      await sleep(100);
+    }
+    return { nodes, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function clusterIsOk(port: number): boolean {
+  const info = spawnSync('redis-cli', ['-p', String(port), 'cluster', 'info'], {
+    encoding: 'utf8',
+  });
+  return info.stdout.includes('cluster_state:ok');
+}
+
+async function launch(port: number, extra: string[] = []): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra],
     { stdio: 'ignore' },
   );
   const deadline = Date.now() + 10_000;
@@ -106,14 +186,31 @@ function answersPing(port: number): Promise<boolean> {
   });
 }
 
-function freePort(): Promise<number> {
+/** A free port: any, or one in [from, to) whose cluster-bus twin (+10000) is free too. */
+async function freePort(from?: number, to?: number): Promise<number> {
+  if (from === undefined || to === undefined) return listenOn(0);
+
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = from + Math.floor(Math.random() * (to - from));
+    try {
+      await listenOn(port);
+      await listenOn(port + 10_000);
+      return port;
+    } catch {
+      // Taken: try another.
+    }
+  }
+  throw new Error(`no free port pair in ${from}..${to}`);
+}
+
+function listenOn(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
+      const bound = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(bound));
     });
   });
 }
