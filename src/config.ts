@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 
+import { readTelemetryConfig, type TelemetryConfig } from './telemetry/telemetry-config.js';
+
 /** Typed, validated, frozen configuration. The only module that reads `process.env`. */
 export interface Config {
   /** Environment name; `production` turns on the strict secret checks. */
@@ -9,13 +11,13 @@ export interface Config {
   port: number;
   /** `sqlite:<file>` (default `sqlite:data/eventflow.db`), `postgres://...`, `sqlserver://...`. */
   databaseUrl: string;
-  /** Redis for the shared cache level (`redis://host:port/db`, `rediss://` for TLS); unset means the in-process cache alone. */
+  /** Redis for the shared cache level, `redis://host:port/db` (`rediss://`: TLS); unset. */
   redisUrl: string | null;
-  /** Redis Cluster seed nodes (`host:port,host:port`, or URLs for credentials/TLS) instead of REDIS_URL; unset. */
+  /** Redis Cluster seed nodes instead of REDIS_URL, `host:port,host:port` or URLs; unset. */
   redisClusterNodes: string[] | null;
   /** Longest a request waits for one Redis command before going on without it (150 ms). */
   redisCommandTimeoutMs: number;
-  /** Lifetime of near-cache entries in front of Redis: the staleness bound if invalidation messages are lost (3 s). */
+  /** Near-cache entry lifetime: the staleness bound if invalidation messages are lost (3 s). */
   nearCacheTtlSeconds: number;
   /** Byte budget of the near cache in front of Redis (16 MiB). */
   nearCacheMaxBytes: number;
@@ -42,6 +44,8 @@ export interface Config {
   logLevel: string;
   seqUrl: string | null;
   seqApiKey: string | null;
+  /** Tracing, sampling and metrics export: the standard OTEL_* variables (docs/observability.md). */
+  telemetry: TelemetryConfig;
 }
 
 export interface JwtConfig {
@@ -112,12 +116,16 @@ export function loadConfig(env: Env = process.env): Config {
     ]),
     seqUrl: reader.string('SEQ_URL'),
     seqApiKey: reader.string('SEQ_API_KEY'),
+    telemetry: readTelemetryConfig(env, problems),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);
 
   return deepFreeze(config);
 }
+
+/** One Redis Cluster seed: `host:port`, `[v6]:port`, or a redis(s):// URL. */
+const REDIS_NODE = /^(rediss?:\/\/.+|[^\s:/]+:\d+|\[[^\]]+\]:\d+)$/i;
 
 function readRedis(reader: EnvReader, problems: string[]) {
   const redisUrl = reader.string('REDIS_URL');
@@ -128,7 +136,7 @@ function readRedis(reader: EnvReader, problems: string[]) {
   if (redisUrl !== null && !/^rediss?:\/\/[^/]/i.test(redisUrl)) {
     problems.push('REDIS_URL must look like redis://host:port or rediss://host:port');
   }
-  if (redisClusterNodes?.some((node) => !/^(rediss?:\/\/.+|[^\s:/]+:\d+|\[[^\]]+\]:\d+)$/i.test(node))) {
+  if (redisClusterNodes?.some((node) => !REDIS_NODE.test(node))) {
     problems.push('REDIS_CLUSTER_NODES must be a comma-separated list of host:port');
   }
   if (redisUrl !== null && redisClusterNodes !== null) {

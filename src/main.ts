@@ -13,7 +13,8 @@ async function main(): Promise<void> {
     process.exit(78);
   }
 
-  const log = createLogger({ level: config.logLevel, thread: 'main' });
+  const seq = config.seqUrl === null ? null : { url: config.seqUrl, apiKey: config.seqApiKey };
+  const log = createLogger({ level: config.logLevel, thread: 'main', seq });
   if (config.jwt.isSecretGenerated) {
     log.warn({}, 'JWT_SECRET not set: using a random per-process secret (tokens die on restart)');
   }

@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
  * output and ends with one line, `N passed, N failed`, summing uvu's per-file totals.
  * Arguments filter files by substring: `npm test -- api/event`.
  */
-const ANSI = /\u001b\[[0-9;]*m/g;
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 const root = join(process.cwd(), 'dist', 'test');
 const filters = process.argv.slice(2);
 
@@ -39,7 +39,8 @@ for (const file of files) {
   }
 }
 
-if (failedFiles.length > 0) process.stdout.write(`\nFailed files:\n  ${failedFiles.join('\n  ')}\n`);
+if (failedFiles.length > 0)
+  process.stdout.write(`\nFailed files:\n  ${failedFiles.join('\n  ')}\n`);
 process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
 process.exitCode = failed > 0 ? 1 : 0;
 

@@ -15,6 +15,8 @@ export interface OpenDatabaseOptions {
   poolSize: number;
   /** Told about connection errors no query is waiting for; default: ignored. */
   onConnectionError?: (err: unknown) => void;
+  /** Wraps the dialect, e.g. for query spans and pool metrics (src/telemetry); default: none. */
+  instrument?: (dialect: Dialect, name: DialectName) => Dialect;
 }
 
 /**
@@ -41,7 +43,9 @@ function createHandle(url: string, options: OpenDatabaseOptions): DatabaseHandle
       : dialect === 'postgres'
         ? createPostgresDialect(url, dialectOptions)
         : createMssqlDialect(url, dialectOptions);
-  const db = new Kysely<DatabaseSchema>({ dialect: kyselyDialect });
+  const db = new Kysely<DatabaseSchema>({
+    dialect: options.instrument?.(kyselyDialect, dialect) ?? kyselyDialect,
+  });
 
   return {
     db,

@@ -7,7 +7,10 @@ import { createCache } from '../cache/create-cache.js';
 import { redactUrl, type Config } from '../config.js';
 import { projectRoot } from '../paths.js';
 import { createTokenVerifier } from '../security/tokens.js';
-import type { Logger } from '../telemetry/logger.js';
+import { closeLogger, type Logger } from '../telemetry/logger.js';
+import { cacheFamilies, databaseFamilies, poolFamilies } from '../telemetry/runtime-metrics.js';
+import { Telemetry } from '../telemetry/telemetry.js';
+import { flushWorkerLogs } from '../telemetry/worker-log-flush.js';
 import { TaskPool } from '../workers/task-pool.js';
 import { HttpApp } from './http-app.js';
 import { Router } from './router.js';
@@ -33,19 +36,25 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
   const openapiText = readFileSync(join(projectRoot(), 'openapi.json'), 'utf8');
   const openapi = JSON.parse(openapiText) as { components: { schemas: Record<string, unknown> } };
 
+  const telemetry = new Telemetry(config.telemetry, log, ROUTES);
+  const seq = config.seqUrl === null ? null : { url: config.seqUrl, apiKey: config.seqApiKey };
+  const dbPoolSize = Math.max(1, Math.ceil(config.dbPoolSize / config.workers));
   const pool = new TaskPool({
     workers: config.workers,
     settings: {
       databaseUrl: config.databaseUrl,
-      dbPoolSize: Math.max(1, Math.ceil(config.dbPoolSize / config.workers)),
+      dbPoolSize,
       jwt: config.jwt,
       logLevel: config.logLevel,
+      seq,
+      databaseCounters: telemetry.databaseCounters.buffer,
     },
   });
 
   const migration = await pool.run({ operation: 'migrate', input: { params: {} } });
   if (migration.status !== 204) {
     await pool.close();
+    await telemetry.close();
     throw new Error(`Database migration failed: ${migration.problem?.detail ?? migration.status}`);
   }
 
@@ -59,10 +68,18 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     tokens: createTokenVerifier(config.jwt),
     assets: new StaticAssets(openapiText),
     log,
+    telemetry,
   });
 
   const listenSocket = await listen(http, config.port);
   const port = uWS.us_socket_local_port(listenSocket);
+  const connectionsPerWorker = /^sqlite:/i.test(config.databaseUrl) ? 1 : dbPoolSize;
+  telemetry.requests.port = port;
+  telemetry.addSource(() => cacheFamilies(cache.stats()));
+  telemetry.addSource(() => poolFamilies(pool, http.inFlight));
+  telemetry.addSource(() =>
+    databaseFamilies(telemetry.databaseCounters, connectionsPerWorker * config.workers),
+  );
   log.info({ port, database: redactUrl(config.databaseUrl), workers: config.workers }, 'listening');
 
   let closing: Promise<void> | null = null;
@@ -75,9 +92,13 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
         uWS.us_listen_socket_close(listenSocket);
         const deadline = Date.now() + drainMs;
         while (http.inFlight > 0 && Date.now() < deadline) await sleep(20);
+        if (seq !== null) await flushWorkerLogs(pool.threadCount);
         await pool.close();
         await cache.close();
+        // Spans of the last requests (workers' included) are exported before the logs close.
+        await telemetry.close();
         log.info({ unfinished: http.inFlight }, 'stopped');
+        await closeLogger(log);
       })();
       return closing;
     },

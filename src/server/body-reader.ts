@@ -1,8 +1,6 @@
 import type { HttpResponse } from 'uWebSockets.js';
 
-export type BodyOutcome =
-  | { kind: 'complete'; body: Buffer }
-  | { kind: 'too-large' };
+export type BodyOutcome = { kind: 'complete'; body: Buffer } | { kind: 'too-large' };
 
 /**
  * Reads a request body of at most `limit` bytes. uWS hands out chunks backed by memory it

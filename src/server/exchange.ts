@@ -1,24 +1,26 @@
 import type { HttpResponse } from 'uWebSockets.js';
-import type { ErrorCode } from '../domain/errors.js';
+import { ERROR_CATALOGUE, type ErrorCode } from '../domain/errors.js';
+import type { RequestObservation } from '../telemetry/request-telemetry.js';
 import { writeProblem, type ProblemOptions } from './responses.js';
 
 /**
  * One asynchronous request/response pair. uWS forbids touching a response after the
  * client aborted or after it was ended, so every write goes through `respond`, which
- * checks both, corks the writes into one syscall and stops the deadline timer.
+ * checks both, corks the writes into one syscall and stops the deadline timer. The status
+ * written and the time are noted on the request's telemetry observation.
  */
 export class Exchange {
   readonly res: HttpResponse;
   readonly traceId: string;
-  readonly startedAt: number;
+  readonly observation: RequestObservation;
   #isFinished = false;
   #isReadingBody = false;
   #timer: NodeJS.Timeout | null = null;
 
-  constructor(res: HttpResponse, traceId: string, deadlineMs: number) {
+  constructor(res: HttpResponse, observation: RequestObservation, deadlineMs: number) {
     this.res = res;
-    this.traceId = traceId;
-    this.startedAt = performance.now();
+    this.traceId = observation.traceId;
+    this.observation = observation;
     res.onAborted(() => this.#finish());
     this.#timer = setTimeout(() => this.#expire(), deadlineMs);
   }
@@ -32,17 +34,26 @@ export class Exchange {
     this.#isReadingBody = value;
   }
 
-  /** Runs `write` corked if the response is still open; returns whether it ran. */
-  respond(write: (res: HttpResponse) => void): boolean {
+  /**
+   * Runs `write` (which returns the status it wrote) corked if the response is still open;
+   * returns whether it ran.
+   */
+  respond(write: (res: HttpResponse) => number): boolean {
     if (this.#isFinished) return false;
 
     this.#finish();
-    this.res.cork(() => write(this.res));
+    this.res.cork(() => {
+      this.observation.status = write(this.res);
+    });
+    this.observation.endedAt = performance.now();
     return true;
   }
 
   problem(code: ErrorCode, options: ProblemOptions): boolean {
-    return this.respond((res) => writeProblem(res, this.traceId, code, options));
+    return this.respond((res) => {
+      writeProblem(res, this.traceId, code, options);
+      return ERROR_CATALOGUE[code].status;
+    });
   }
 
   #finish(): void {

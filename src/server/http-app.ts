@@ -4,7 +4,13 @@ import { CacheAside } from '../cache/cache-aside.js';
 import type { CachedDocument } from '../cache/cache.js';
 import type { Config } from '../config.js';
 import { resourceKey, STATISTICS_KEY } from '../domain/cache-keys.js';
+import { SWAGGER_ROUTE } from '../telemetry/http-metrics.js';
 import type { Logger } from '../telemetry/logger.js';
+import { PROMETHEUS_TYPE } from '../telemetry/prometheus.js';
+import type { RequestObservation } from '../telemetry/request-telemetry.js';
+import { epochMs, SPAN_KIND, STATUS } from '../telemetry/span-record.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import { formatTraceparent, newSpanId, parseTraceparent } from '../telemetry/trace-context.js';
 import { PoolOverloadedError, type TaskPool } from '../workers/task-pool.js';
 import type { TaskRequest, TaskResponse } from '../workers/protocol.js';
 import { isJsonContentType, parseJsonBody, readBody } from './body-reader.js';
@@ -14,7 +20,7 @@ import { parseIds, parseListQuery } from './request-parsing.js';
 import { JSON_TYPE, statusLine, writeProblem } from './responses.js';
 import type { CompiledRoute, Router } from './router.js';
 import type { StaticAsset, StaticAssets } from './static-assets.js';
-import { newTraceId, traceIdFromHeader } from './trace-id.js';
+import { newTraceId } from './trace-id.js';
 import type { BodyValidator } from './validation.js';
 
 export interface TokenVerifier {
@@ -30,6 +36,8 @@ export interface HttpAppDependencies {
   tokens: TokenVerifier;
   assets: StaticAssets;
   log: Logger;
+  /** Request metrics, sampling, spans and access lines (src/telemetry). */
+  telemetry: Telemetry;
 }
 
 /** Headers of an async request, read before the handler returns (uWS frees the request). */
@@ -54,10 +62,13 @@ const BEARER = /^bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i;
 export class HttpApp {
   readonly app: TemplatedApp;
   readonly #deps: HttpAppDependencies;
+  /** Whether cache-aside reads consult a shared level (Redis) before loading. */
+  readonly #hasSharedCache: boolean;
   #inFlight = 0;
 
   constructor(deps: HttpAppDependencies) {
     this.#deps = deps;
+    this.#hasSharedCache = deps.cacheAside.cache.stats().shared !== undefined;
     this.app = uWS.App().any('/*', (res, req) => this.#handle(res, req));
   }
 
@@ -67,19 +78,24 @@ export class HttpApp {
   }
 
   #handle(res: HttpResponse, req: HttpRequest): void {
+    const startedAt = performance.now();
     const method = req.getCaseSensitiveMethod().toUpperCase();
     const path = req.getUrl();
     const traceparent = req.getHeader('traceparent');
-    const traceId = (traceparent === '' ? null : traceIdFromHeader(traceparent)) ?? newTraceId();
+    const parent = traceparent === '' ? null : parseTraceparent(traceparent);
+    const traceId = parent?.traceId ?? newTraceId();
+    const telemetry = this.#deps.telemetry.requests;
 
     if (method === 'GET' && path.length >= 8 && path.slice(0, 8).toLowerCase() === '/swagger') {
-      this.#serveSwagger(res, req, path, traceId);
+      const status = this.#serveSwagger(res, req, path, traceId);
+      telemetry.answer(SWAGGER_ROUTE, method, path, status, startedAt, traceId, parent);
       return;
     }
 
     const match = this.#deps.router.match(method, path);
     if (match.kind === 'not-found') {
       writeProblem(res, traceId, 'ROUTE_NOT_FOUND', { detail: `No route matches ${path}.` });
+      telemetry.answer(null, method, path, 404, startedAt, traceId, parent);
       return;
     }
     if (match.kind === 'method-not-allowed') {
@@ -87,39 +103,57 @@ export class HttpApp {
         detail: `${method} is not allowed here.`,
         headers: [['Allow', match.allowed.join(', ')]],
       });
+      telemetry.answer(null, method, path, 405, startedAt, traceId, parent);
       return;
     }
 
     const { route, rawParams } = match;
+    const spec = route.spec;
     const ids = parseIds(route.paramNames, rawParams);
     if (!ids.ok) {
       writeProblem(res, traceId, 'VALIDATION_FAILED', {
         detail: 'A path parameter is not valid.',
         errors: ids.errors,
       });
+      telemetry.answer(spec, method, path, 400, startedAt, traceId, parent);
       return;
     }
 
-    const spec = route.spec;
     if (spec.operation === 'health.live') {
       writeJson(res, traceId, 200, '{"status":"ok"}');
+      telemetry.answer(spec, method, path, 200, startedAt, traceId, parent);
       return;
     }
     if (spec.operation === 'openapi') {
-      writeAsset(res, traceId, this.#deps.assets.openapi, req.getHeader('if-none-match'));
+      const ifNoneMatch = req.getHeader('if-none-match');
+      const status = writeAsset(res, traceId, this.#deps.assets.openapi, ifNoneMatch);
+      telemetry.answer(spec, method, path, status, startedAt, traceId, parent);
+      return;
+    }
+    if (spec.operation === 'metrics') {
+      writeMetrics(res, traceId, this.#deps.telemetry.renderPrometheus());
+      telemetry.answer(spec, method, path, 200, startedAt, traceId, parent);
       return;
     }
 
     const cacheKey = cacheKeyOf(route, ids.value);
+    // The cache span's times are read only when spans are recorded (an endpoint is set).
+    const peekAt = telemetry.isRecording ? performance.now() : 0;
+    let peekedAt = 0;
     if (cacheKey !== null) {
-      // Hot path: a near-cache hit is written here, inside uWS's implicit cork.
+      // Hot path: a near-cache hit is written here, inside uWS's implicit cork. Telemetry
+      // then counts it and, if sampled, records its spans (no span object before that).
       const document = this.#deps.cacheAside.peek(cacheKey);
+      if (telemetry.isRecording) peekedAt = performance.now();
       if (document !== undefined) {
-        writeCached(res, traceId, document, 'hit', req.getHeader('if-none-match'));
+        const status = writeCached(res, traceId, document, 'hit', req.getHeader('if-none-match'));
+        telemetry.hit(spec, method, path, status, startedAt, peekAt, peekedAt, traceId, parent);
         return;
       }
     }
 
+    const observation = telemetry.begin(spec, method, path, startedAt, traceId, parent);
+    if (cacheKey !== null) telemetry.nearMiss(observation, peekAt, peekedAt);
     const head: RequestHead = {
       method,
       path,
@@ -129,7 +163,7 @@ export class HttpApp {
       contentLength: req.getHeader('content-length'),
       ifNoneMatch: req.getHeader('if-none-match'),
     };
-    this.#handleAsync(res, head, route, ids.value, cacheKey, traceId);
+    this.#handleAsync(res, head, route, ids.value, cacheKey, observation);
   }
 
   #handleAsync(
@@ -138,11 +172,11 @@ export class HttpApp {
     route: CompiledRoute,
     params: Record<string, number>,
     cacheKey: string | null,
-    traceId: string,
+    observation: RequestObservation,
   ): void {
     const { config } = this.#deps;
     const spec = route.spec;
-    const exchange = new Exchange(res, traceId, config.requestTimeoutMs);
+    const exchange = new Exchange(res, observation, config.requestTimeoutMs);
     this.#inFlight++;
 
     const input: OperationInput = { params };
@@ -213,11 +247,11 @@ export class HttpApp {
     cacheKey: string | null,
   ): void {
     this.#process(exchange, head, route, input, userId, body, cacheKey).then(
-      () => this.#settle(),
+      () => this.#settle(exchange),
       (error: unknown) => {
-        this.#deps.log.error({ err: error, traceId: exchange.traceId }, 'request failed');
+        this.#deps.log.error({ err: error, ...exchange.observation.logFields }, 'request failed');
         exchange.problem('INTERNAL_ERROR', { detail: 'The request failed unexpectedly.' });
-        this.#settle();
+        this.#settle(exchange);
       },
     );
   }
@@ -266,7 +300,14 @@ export class HttpApp {
 
     const operation = spec.operation as TaskRequest['operation'];
     if (cacheKey !== null) {
-      await this.#readThrough(exchange, head, operation, input, cacheKey, spec.isStatistics === true);
+      await this.#readThrough(
+        exchange,
+        head,
+        operation,
+        input,
+        cacheKey,
+        spec.isStatistics === true,
+      );
       return;
     }
 
@@ -291,7 +332,10 @@ export class HttpApp {
     const { config, cacheAside } = this.#deps;
     const ttl = isStatistics ? config.statisticsTtlSeconds : config.cacheTtlSeconds;
 
+    const lookupAt = performance.now();
+    let loadAt = 0;
     const read = await cacheAside.read(cacheKey, ttl, async () => {
+      loadAt = performance.now();
       const response = await this.#runTask(exchange, { operation, input, wantsEtag: true });
       const document =
         response?.status === 200 && response.body !== null && response.etag !== undefined
@@ -299,6 +343,15 @@ export class HttpApp {
           : null;
       return { value: response, document };
     });
+
+    this.#deps.telemetry.requests.readThrough(
+      exchange.observation,
+      read.outcome,
+      lookupAt,
+      loadAt,
+      performance.now(),
+      this.#hasSharedCache,
+    );
 
     const { document, value } = read;
     if (document !== null) {
@@ -310,14 +363,29 @@ export class HttpApp {
     }
   }
 
-  /** Runs one task; answers 503 itself when the pool is saturated and returns null. */
+  /**
+   * Runs one task; answers 503 itself when the pool is saturated and returns null. The task
+   * carries the request's trace context; a traced one is recorded as a `pool.run` span (from
+   * dispatch to answer) that parents the worker's spans.
+   */
   async #runTask(exchange: Exchange, task: TaskRequest): Promise<TaskResponse | null> {
+    const observation = exchange.observation;
+    const spanId = newSpanId();
+    task.traceparent = formatTraceparent(observation.traceId, spanId, observation.spanId !== null);
+    const dispatchedAt = performance.now();
     try {
-      return await this.#deps.pool.run(task);
+      const response = await this.#deps.pool.run(task);
+      if (observation.spanId !== null) {
+        this.#recordPoolRun(observation, task, response, spanId, dispatchedAt, null);
+      }
+      return response;
     } catch (error) {
+      if (observation.spanId !== null) {
+        this.#recordPoolRun(observation, task, null, spanId, dispatchedAt, error);
+      }
       if (!(error instanceof PoolOverloadedError)) throw error;
 
-      this.#deps.log.warn({ traceId: exchange.traceId }, 'worker pool saturated');
+      this.#deps.log.warn(observation.logFields, 'worker pool saturated');
       exchange.problem('SERVICE_UNAVAILABLE', {
         detail: 'The service is overloaded; retry shortly.',
         headers: [['Retry-After', '1']],
@@ -326,22 +394,55 @@ export class HttpApp {
     }
   }
 
-  #serveSwagger(res: HttpResponse, req: HttpRequest, path: string, traceId: string): void {
+  #recordPoolRun(
+    observation: RequestObservation,
+    task: TaskRequest,
+    response: TaskResponse | null,
+    spanId: string,
+    dispatchedAt: number,
+    error: unknown,
+  ): void {
+    const attributes: Record<string, string | number> = { 'eventflow.operation': task.operation };
+    if (response?.startedAtMs !== undefined) {
+      // Dispatch to the worker starting the task: piscina's queue plus the thread hop.
+      const waitMs = response.startedAtMs - epochMs(dispatchedAt);
+      attributes['pool.queue_wait_ms'] = Math.max(0, Math.round(waitMs * 1000) / 1000);
+    }
+    if (error !== null) {
+      attributes['error.type'] =
+        error instanceof PoolOverloadedError ? 'pool_overloaded' : 'pool_error';
+    }
+    const status = error === null ? STATUS.unset : STATUS.error;
+    observation.addSpan(
+      'pool.run',
+      SPAN_KIND.internal,
+      dispatchedAt,
+      performance.now(),
+      attributes,
+      spanId,
+      status,
+    );
+    this.#deps.telemetry.requests.adopt(observation, response?.spans);
+  }
+
+  #serveSwagger(res: HttpResponse, req: HttpRequest, path: string, traceId: string): number {
     const asset = this.#deps.assets.swagger(path);
     if (asset === undefined) {
       writeProblem(res, traceId, 'ROUTE_NOT_FOUND', { detail: `No route matches ${path}.` });
-      return;
+      return 404;
     }
-    writeAsset(res, traceId, asset, req.getHeader('if-none-match'));
+    return writeAsset(res, traceId, asset, req.getHeader('if-none-match'));
   }
 
   #end(exchange: Exchange, write: () => void): void {
     write();
-    this.#settle();
+    this.#settle(exchange);
   }
 
-  #settle(): void {
+  /** The request is over (answered, failed or abandoned): count it and close its telemetry. */
+  #settle(exchange: Exchange): void {
     this.#inFlight--;
+    this.#deps.telemetry.requests.complete(exchange.observation);
   }
 }
 
@@ -381,6 +482,14 @@ function writeJson(res: HttpResponse, traceId: string, status: number, body: str
   res.end(body);
 }
 
+function writeMetrics(res: HttpResponse, traceId: string, text: string): void {
+  res.writeStatus('200 OK');
+  res.writeHeader('Content-Type', PROMETHEUS_TYPE);
+  res.writeHeader('X-Trace-Id', traceId);
+  res.writeHeader('Cache-Control', 'no-store');
+  res.end(text);
+}
+
 /** A cached document: 304 when the client holds the same entity tag (RFC 9110 13.1.2). */
 function writeCached(
   res: HttpResponse,
@@ -388,7 +497,7 @@ function writeCached(
   document: CachedDocument,
   outcome: 'hit' | 'miss',
   ifNoneMatch: string,
-): void {
+): number {
   const isNotModified = ifNoneMatch !== '' && matchesEtag(ifNoneMatch, document.etag);
   res.writeStatus(isNotModified ? '304 Not Modified' : '200 OK');
   res.writeHeader('X-Trace-Id', traceId);
@@ -397,13 +506,19 @@ function writeCached(
   res.writeHeader('Cache-Control', 'no-cache');
   if (isNotModified) {
     res.endWithoutBody();
-    return;
+    return 304;
   }
   res.writeHeader('Content-Type', JSON_TYPE);
   res.end(document.body);
+  return 200;
 }
 
-function writeAsset(res: HttpResponse, traceId: string, asset: StaticAsset, ifNoneMatch: string) {
+function writeAsset(
+  res: HttpResponse,
+  traceId: string,
+  asset: StaticAsset,
+  ifNoneMatch: string,
+): number {
   const isNotModified = ifNoneMatch !== '' && matchesEtag(ifNoneMatch, asset.etag);
   res.writeStatus(isNotModified ? '304 Not Modified' : '200 OK');
   res.writeHeader('X-Trace-Id', traceId);
@@ -411,10 +526,11 @@ function writeAsset(res: HttpResponse, traceId: string, asset: StaticAsset, ifNo
   res.writeHeader('Cache-Control', 'no-cache');
   if (isNotModified) {
     res.endWithoutBody();
-    return;
+    return 304;
   }
   res.writeHeader('Content-Type', asset.contentType);
   res.end(asset.body);
+  return 200;
 }
 
 function matchesEtag(ifNoneMatch: string, etag: string): boolean {
@@ -430,7 +546,7 @@ function writeTaskResponse(
   traceId: string,
   head: RequestHead,
   response: TaskResponse,
-): void {
+): number {
   if (response.problem !== undefined) {
     const headers: [string, string][] = [];
     if (response.retryAfterSeconds !== undefined) {
@@ -442,7 +558,7 @@ function writeTaskResponse(
       headers,
       extensions: response.problem.extensions,
     });
-    return;
+    return response.status;
   }
 
   res.writeStatus(statusLine(response.status));
@@ -456,8 +572,9 @@ function writeTaskResponse(
   }
   if (response.body === null) {
     res.endWithoutBody();
-    return;
+    return response.status;
   }
   res.writeHeader('Content-Type', JSON_TYPE);
   res.end(response.body);
+  return response.status;
 }

@@ -4,7 +4,11 @@ import type { PageMeta } from '../domain/types.js';
  * `X-Pagination` (the original service's header, kept for its clients) and an RFC 8288
  * `Link` header with next/prev relations that keep the request's sort and filter.
  */
-export function paginationHeaders(path: string, rawQuery: string, page: PageMeta): [string, string][] {
+export function paginationHeaders(
+  path: string,
+  rawQuery: string,
+  page: PageMeta,
+): [string, string][] {
   const totalPages = Math.ceil(page.totalCount / page.pageSize);
   const hasNextPage = page.pageNumber < totalPages;
   const hasPreviousPage = page.pageNumber > 1;

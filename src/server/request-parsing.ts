@@ -17,7 +17,10 @@ const SORTS: Record<ListKind, readonly string[]> = {
 export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
 
 /** Path ids are positive 32-bit integers written in plain digits. */
-export function parseIds(names: readonly string[], raw: readonly string[]): Parsed<Record<string, number>> {
+export function parseIds(
+  names: readonly string[],
+  raw: readonly string[],
+): Parsed<Record<string, number>> {
   const params: Record<string, number> = {};
   let errors: FieldErrors | null = null;
 
@@ -50,11 +53,16 @@ export function parseListQuery(kind: ListKind, rawQuery: string): Parsed<ListQue
   const pageNumber = readInteger(values.get('pagenumber'), 1, MAX_PAGE_NUMBER, 1);
   if (pageNumber === null) errors.pageNumber = [`must be an integer from 1 to ${MAX_PAGE_NUMBER}`];
 
-  const requestedSize = readInteger(values.get('pagesize'), 1, Number.MAX_SAFE_INTEGER, DEFAULT_PAGE_SIZE);
+  const requestedSize = readInteger(
+    values.get('pagesize'),
+    1,
+    Number.MAX_SAFE_INTEGER,
+    DEFAULT_PAGE_SIZE,
+  );
   if (requestedSize === null) errors.pageSize = ['must be a positive integer'];
 
   const sorts = SORTS[kind];
-  const sortBy = values.get('sortby')?.toLowerCase() ?? (sorts[0] as string);
+  const sortBy = values.get('sortby')?.toLowerCase() ?? sorts[0] ?? '';
   if (!sorts.includes(sortBy)) errors.sortBy = [`must be one of ${sorts.join(', ')}`];
 
   const filterText = values.get('filter');

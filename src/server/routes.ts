@@ -10,7 +10,7 @@ export interface RouteSpec {
   method: HttpMethod;
   /** Path template as in the contract; `{name}` segments are positive 32-bit integer ids. */
   path: string;
-  operation: OperationName | 'health.live' | 'openapi' | 'swagger';
+  operation: OperationName | 'health.live' | 'openapi' | 'swagger' | 'metrics';
   isProtected: boolean;
   /** Name of the request body schema in openapi.json's components. */
   bodySchema?: string;
@@ -25,7 +25,13 @@ export interface RouteSpec {
 export const ROUTES: readonly RouteSpec[] = [
   route('POST', '/authentication/register', 'auth.register', false, 'RegisterInput'),
   route('POST', '/authentication/login', 'auth.login', false, 'LoginInput'),
-  route('PUT', '/authentication/change-password', 'auth.changePassword', true, 'ChangePasswordInput'),
+  route(
+    'PUT',
+    '/authentication/change-password',
+    'auth.changePassword',
+    true,
+    'ChangePasswordInput',
+  ),
   route('GET', '/authentication/data', 'auth.data', true),
 
   route('POST', '/event', 'event.create', true, 'EventInput'),
@@ -42,12 +48,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { ...route('GET', '/organizer/{id}', 'organizer.get', false), cachedResource: 'organizer' },
 
   route('POST', '/participant', 'participant.create', true, 'ParticipantInput'),
-  route(
-    'POST',
-    '/participant/{eventId}/participant/{participantId}',
-    'participant.register',
-    true,
-  ),
+  route('POST', '/participant/{eventId}/participant/{participantId}', 'participant.register', true),
   route('PUT', '/participant/update/{id}', 'participant.update', true, 'ParticipantInput'),
   route('DELETE', '/participant/delete/{id}', 'participant.delete', true),
   {
@@ -69,6 +70,8 @@ export const ROUTES: readonly RouteSpec[] = [
   route('GET', '/health/ready', 'health.ready', false),
   route('GET', '/openapi.json', 'openapi', false),
   route('GET', '/swagger', 'swagger', false),
+  // Prometheus scrape endpoint (docs/observability.md); not part of the API contract.
+  route('GET', '/metrics', 'metrics', false),
 ];
 
 function route(

@@ -65,7 +65,8 @@ function rewriteRefs(node: unknown): unknown {
 
 /** Ajv errors as `{ "field/path": ["message"] }`; the body root is `body`. */
 function toFieldErrors(errors: ErrorObject[]): FieldErrors {
-  const result: FieldErrors = {};
+  // No prototype: a rejected property may be named `__proto__` or `constructor`.
+  const result: FieldErrors = Object.create(null) as FieldErrors;
   for (const error of errors) {
     const base = error.instancePath.slice(1);
     let path = base;

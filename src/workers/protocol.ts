@@ -1,6 +1,8 @@
 import type { OperationInput, OperationName } from '../app/operation.js';
 import type { Failure } from '../domain/errors.js';
 import type { PageMeta } from '../domain/types.js';
+import type { SeqTarget } from '../telemetry/seq-stream.js';
+import type { SpanRecord } from '../telemetry/span-record.js';
 
 /** What the main thread sends to a worker. Plain data: it crosses a structured clone. */
 export interface TaskRequest {
@@ -8,6 +10,11 @@ export interface TaskRequest {
   input: OperationInput;
   /** Ask the worker for an entity tag of the body (cacheable reads). */
   wantsEtag?: boolean;
+  /**
+   * W3C trace context of the request: its trace id, the pool.run span as parent, and the
+   * sampled flag, set when the worker should record spans (else only logs carry the id).
+   */
+  traceparent?: string;
 }
 
 /** What a worker answers: the response body already serialised, plus stale cache keys. */
@@ -23,6 +30,10 @@ export interface TaskResponse {
   problem?: Failure;
   /** Seconds a client should wait before retrying (503s). */
   retryAfterSeconds?: number;
+  /** Spans the worker recorded (use case, queries), when the task was traced. */
+  spans?: SpanRecord[];
+  /** Epoch ms the worker started the task (traced tasks): the pool's queue wait ends here. */
+  startedAtMs?: number;
 }
 
 /** Settings each worker receives once, at start, through `workerData`. */
@@ -36,4 +47,8 @@ export interface WorkerSettings {
     lifetimeSeconds: number;
   };
   logLevel: string;
+  /** Ship worker log lines to Seq too (SEQ_URL); null: stdout only. */
+  seq: SeqTarget | null;
+  /** Pool and query counters shared with the main thread (DatabaseCounters). */
+  databaseCounters: SharedArrayBuffer;
 }

@@ -10,7 +10,18 @@ import { migrateToLatest } from '../db/migrate.js';
 import { ScryptPasswordHasher } from '../security/passwords.js';
 import { createTokenIssuer } from '../security/tokens.js';
 import { ERROR_CATALOGUE } from '../domain/errors.js';
-import { createLogger } from '../telemetry/logger.js';
+import { DatabaseCounters } from '../telemetry/database-counters.js';
+import { instrumentDialect } from '../telemetry/instrumented-dialect.js';
+import { createLogger, flushSeq } from '../telemetry/logger.js';
+import { epochMs } from '../telemetry/span-record.js';
+import {
+  finishTaskTrace,
+  noteTaskError,
+  runInTaskTrace,
+  startTaskTrace,
+  taskLogFields,
+} from '../telemetry/task-trace.js';
+import { answerLogFlushes } from '../telemetry/worker-log-flush.js';
 import type { TaskRequest, TaskResponse, WorkerSettings } from './protocol.js';
 
 /**
@@ -18,7 +29,15 @@ import type { TaskRequest, TaskResponse, WorkerSettings } from './protocol.js';
  * none), runs one operation per task and answers with the serialised response body.
  */
 const settings = workerData as WorkerSettings;
-const log = createLogger({ level: settings.logLevel, thread: 'worker' });
+// Lines written inside a task carry its trace and span ids (task-trace.ts).
+const log = createLogger({
+  level: settings.logLevel,
+  thread: 'worker',
+  seq: settings.seq,
+  context: taskLogFields,
+});
+if (settings.seq !== null) answerLogFlushes(() => flushSeq(log));
+const databaseCounters = new DatabaseCounters(settings.databaseCounters);
 
 let context: Promise<AppContext> | null = null;
 let database: DatabaseHandle | null = null;
@@ -26,7 +45,11 @@ let database: DatabaseHandle | null = null;
 function getContext(): Promise<AppContext> {
   if (context !== null) return context;
 
-  const opening = openDatabase(settings.databaseUrl, { poolSize: settings.dbPoolSize }).then(
+  const opening = openDatabase(settings.databaseUrl, {
+    poolSize: settings.dbPoolSize,
+    onConnectionError: (error) => log.warn({ err: error }, 'database connection error'),
+    instrument: (dialect, name) => instrumentDialect(dialect, name, databaseCounters),
+  }).then(
     (handle: DatabaseHandle) => {
       database = handle;
       return {
@@ -46,7 +69,25 @@ function getContext(): Promise<AppContext> {
   return opening;
 }
 
-export default async function runTask(task: TaskRequest): Promise<TaskResponse> {
+/**
+ * Runs one task. With a `traceparent` the task runs inside its trace context; when sampled,
+ * its spans (use case, queries) go back in the response to join the request's trace.
+ */
+export default function runTask(task: TaskRequest): Promise<TaskResponse> {
+  const trace = startTaskTrace(task.traceparent);
+  if (trace === null) return runOperation(task);
+
+  return runInTaskTrace(trace, () => runOperation(task)).then((response) => {
+    const spans = finishTaskTrace(trace, task.operation, response.status, response.problem?.code);
+    if (spans !== undefined) {
+      response.spans = spans;
+      response.startedAtMs = epochMs(trace.startedAt);
+    }
+    return response;
+  });
+}
+
+async function runOperation(task: TaskRequest): Promise<TaskResponse> {
   try {
     const app = await getContext();
     if (task.operation === 'migrate') {
@@ -55,10 +96,19 @@ export default async function runTask(task: TaskRequest): Promise<TaskResponse> 
     }
 
     const result = await OPERATIONS[task.operation](app, task.input);
-    return toResponse(result, task.wantsEtag === true);
+    return withHealthChecks(task, toResponse(result, task.wantsEtag === true));
   } catch (error) {
-    return toErrorResponse(task, error);
+    noteTaskError(error);
+    return withHealthChecks(task, toErrorResponse(task, error));
   }
+}
+
+/** Readiness failures name the dependency that is down (RFC 9457 extension member). */
+function withHealthChecks(task: TaskRequest, response: TaskResponse): TaskResponse {
+  if (task.operation !== 'health.ready' || response.problem === undefined) return response;
+
+  response.problem.extensions = { checks: { database: 'down' } };
+  return response;
 }
 
 function toResponse(result: OperationResult, wantsEtag: boolean): TaskResponse {
@@ -76,7 +126,10 @@ function toResponse(result: OperationResult, wantsEtag: boolean): TaskResponse {
 }
 
 function toErrorResponse(task: TaskRequest, error: unknown): TaskResponse {
-  if (isTransientDatabaseError(error, database?.dialect) || error instanceof CommitOutcomeUnknownError) {
+  if (
+    isTransientDatabaseError(error, database?.dialect) ||
+    error instanceof CommitOutcomeUnknownError
+  ) {
     log.warn({ err: error, operation: task.operation }, 'database unavailable');
     return {
       status: 503,

@@ -61,7 +61,12 @@ export async function startTestServer(options: {
     const text = await response.text();
     const type = response.headers.get('content-type') ?? '';
     const parsed = text !== '' && type.includes('json') ? (JSON.parse(text) as unknown) : null;
-    return { status: response.status, headers: response.headers, body: parsed ?? (text || null), text };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: parsed ?? (text || null),
+      text,
+    };
   };
 
   const login = async () => {

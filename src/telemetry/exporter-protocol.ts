@@ -1,0 +1,35 @@
+import type { MetricFamily } from './metric-family.js';
+import type { SpanRecord } from './span-record.js';
+import type { TelemetryConfig } from './telemetry-config.js';
+
+/** What the export thread is started with (`workerData`). */
+export interface ExporterSettings {
+  serviceName: string;
+  resourceAttributes: Record<string, string>;
+  traces: TelemetryConfig['traces'];
+  metrics: TelemetryConfig['metrics'];
+  /** Epoch ms the cumulative metrics count from. */
+  startMs: number;
+}
+
+/** Main thread to export thread. */
+export type ToExporter =
+  | { type: 'spans'; spans: SpanRecord[] }
+  | { type: 'metrics'; families: MetricFamily[]; timeMs: number }
+  | { type: 'close' };
+
+/** Export thread to main thread. */
+export type FromExporter =
+  { type: 'stats'; stats: ExportStats } | { type: 'closed'; stats: ExportStats };
+
+/** Counters of the export thread since start, shown at GET /metrics. */
+export interface ExportStats {
+  spansExported: number;
+  /** Dropped because the queue was full (export slower than spans arrive). */
+  spansDropped: number;
+  /** Lost in failed exports (collector down, timeout). */
+  spansFailed: number;
+  metricExports: number;
+  metricExportFailures: number;
+  lastError: string | null;
+}
