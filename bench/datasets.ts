@@ -27,7 +27,12 @@ export function runNodeScript(
 
 /** Environment for the project's scripts: only what they need, nothing inherited by accident. */
 export function scriptEnv(databaseUrl: string): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' };
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'warn',
+  };
 }
 
 /** `npm run seed` data: 400 events, 40 organizers, 120 speakers, 1500 participants, the demo user. */
@@ -46,7 +51,11 @@ const TOPICS = ['Cloud', 'Data', 'TypeScript', 'Security', 'Rust', 'DevOps', 'AP
  * a million rows). Rows obey the schema's rules: seat_limit mirrors capacity, and is
  * SEAT_LIMIT_UNLIMITED when capacity is null. Event ids are 1..events.
  */
-export async function buildScaleDatabase(root: string, file: string, events: number): Promise<void> {
+export async function buildScaleDatabase(
+  root: string,
+  file: string,
+  events: number,
+): Promise<void> {
   await runNodeScript(join(root, 'dist', 'src', 'migrate.js'), scriptEnv(`sqlite:${file}`));
 
   const db = new Database(file);

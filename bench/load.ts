@@ -1,13 +1,19 @@
 import autocannon, { type RequestSpec, type Result } from 'autocannon';
 import { createRandom } from '../src/seed-data.js';
-import { scenarioByName, type LoadPlan, type ScenarioDefinition } from './scenarios.js';
+import {
+  scenarioByName,
+  type LoadJob,
+  type LoadPlan,
+  type ScenarioDefinition,
+} from './scenarios.js';
 
 /**
  * The load generator: a process of its own (pinned to its own core by run.ts) that reads a
- * LoadPlan as JSON on stdin, runs the scenario with autocannon for the warm-up (discarded)
- * and then for the measurement, and writes JSON lines on stdout:
- *   {"event":"measuring"}                      when the measured phase starts
- *   {"event":"result","result":{...}}          the LoadResult
+ * LoadPlan as JSON on stdin, warms each job up (results discarded), then measures the jobs
+ * in rounds (A B A B ...) with autocannon, and writes JSON lines on stdout:
+ *   {"event":"measuring","job":0,"round":0}     a measured phase of job 0 starts
+ *   {"event":"paused","job":0,"round":0}        ... and ends
+ *   {"event":"result","job":0,"result":{...}}   job 0's LoadResult, after the last round
  * Latency percentiles are computed here from every response time autocannon reports (in
  * fractional milliseconds), because autocannon's own histogram keeps whole milliseconds,
  * too coarse for sub-millisecond cache hits.
@@ -25,7 +31,9 @@ export interface LoadResult {
   scenario: string;
   connections: number;
   pipelining: number;
-  /** Seconds the measured phase actually took. */
+  /** Rounds the measurement was split into (alternating with the other jobs of its group). */
+  rounds: number;
+  /** Seconds the measured phases actually took, in all. */
   elapsedSeconds: number;
   /** Completed requests in the measured phase. */
   requests: number;
@@ -49,6 +57,10 @@ class Latencies {
   #values = new Float64Array(1 << 16);
   #count = 0;
 
+  get count(): number {
+    return this.#count;
+  }
+
   record(ms: number): void {
     if (this.#count === this.#values.length) {
       const grown = new Float64Array(this.#values.length * 2);
@@ -64,7 +76,8 @@ class Latencies {
 
     let sum = 0;
     for (const value of sorted) sum += value;
-    const at = (q: number): number => round3(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number);
+    const at = (q: number): number =>
+      round3(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number);
     return {
       p50: at(0.5),
       p90: at(0.9),
@@ -84,7 +97,11 @@ function round3(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-function withTally(requests: RequestSpec[], scenario: ScenarioDefinition, tally: Tally): RequestSpec[] {
+function withTally(
+  requests: RequestSpec[],
+  scenario: ScenarioDefinition,
+  tally: Tally,
+): RequestSpec[] {
   const expected = scenario.expected;
   if (tally.cache === null && expected === undefined) return requests;
 
@@ -98,41 +115,63 @@ function withTally(requests: RequestSpec[], scenario: ScenarioDefinition, tally:
         else if (value === 'miss') cache.miss++;
         else cache.none++;
       }
-      if (expected !== undefined && status === expected.status && body.includes(`"${expected.code}"`)) {
+      if (
+        expected !== undefined &&
+        status === expected.status &&
+        body.includes(`"${expected.code}"`)
+      ) {
         tally.expected++;
       }
     },
   }));
 }
 
+/** One job's measurements, summed over its rounds. */
+class JobMeasurement {
+  readonly latencies = new Latencies();
+  readonly tally: Tally;
+  seconds = 0;
+  cpuMicros = 0;
+  errors = 0;
+  timeouts = 0;
+  non2xx = 0;
+  readonly statusCodes: Record<string, number> = {};
+
+  constructor(scenario: ScenarioDefinition) {
+    this.tally = {
+      cache: scenario.tallyCache === true ? { hit: 0, miss: 0, none: 0 } : null,
+      expected: 0,
+    };
+  }
+}
+
 async function runPhase(
-  plan: LoadPlan,
+  job: LoadJob,
   scenario: ScenarioDefinition,
   random: () => number,
   seconds: number,
-  measure: boolean,
-): Promise<{ result: Result; latencies: Latencies; tally: Tally }> {
-  const latencies = new Latencies();
-  const tally: Tally = { cache: scenario.tallyCache === true ? { hit: 0, miss: 0, none: 0 } : null, expected: 0 };
+  measurement: JobMeasurement | null,
+): Promise<Result> {
+  const tally = measurement?.tally ?? { cache: null, expected: 0 };
   const instance = autocannon({
-    url: plan.url,
-    connections: plan.connections,
-    pipelining: plan.pipelining,
+    url: job.url,
+    connections: job.connections,
+    pipelining: job.pipelining,
     duration: seconds,
     timeout: 10,
     title: scenario.name,
-    requests: withTally(scenario.requests(plan.data, random), scenario, measure ? tally : { cache: null, expected: 0 }),
+    requests: withTally(scenario.requests(job.data, random), scenario, tally),
   });
-  if (measure) {
-    instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
-      latencies.record(responseTime);
-    });
+  if (measurement !== null) {
+    const latencies = measurement.latencies;
+    instance.on(
+      'response',
+      (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
+        latencies.record(responseTime);
+      },
+    );
   }
-  const stop = (): void => instance.stop();
-  process.once('SIGTERM', stop);
-  const result = await instance;
-  process.removeListener('SIGTERM', stop);
-  return { result, latencies, tally };
+  return await instance;
 }
 
 function emit(line: object): void {
@@ -147,42 +186,67 @@ async function readStdin(): Promise<string> {
 
 async function main(): Promise<void> {
   const plan = JSON.parse(await readStdin()) as LoadPlan;
-  const scenario = scenarioByName(plan.scenario);
   const random = createRandom(plan.seed);
+  const jobs = plan.jobs.map((job) => ({ job, scenario: scenarioByName(job.scenario) }));
+  const measurements = jobs.map(({ scenario }) => new JobMeasurement(scenario));
 
-  if (plan.warmupSeconds > 0) await runPhase(plan, scenario, random, plan.warmupSeconds, false);
+  for (const { job, scenario } of jobs) {
+    if (job.warmupSeconds > 0) await runPhase(job, scenario, random, job.warmupSeconds, null);
+  }
 
-  emit({ event: 'measuring' });
-  const cpuBefore = process.cpuUsage();
-  const started = performance.now();
-  const { result, latencies, tally } = await runPhase(plan, scenario, random, plan.durationSeconds, true);
-  const elapsedSeconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuBefore);
+  for (let round = 0; round < plan.rounds; round++) {
+    for (const [index, { job, scenario }] of jobs.entries()) {
+      const measurement = measurements[index] as JobMeasurement;
+      emit({ event: 'measuring', job: index, round });
+      const cpuBefore = process.cpuUsage();
+      const started = performance.now();
+      const result = await runPhase(
+        job,
+        scenario,
+        random,
+        job.durationSeconds / plan.rounds,
+        measurement,
+      );
+      measurement.seconds += (performance.now() - started) / 1000;
+      const cpu = process.cpuUsage(cpuBefore);
+      emit({ event: 'paused', job: index, round });
+      measurement.cpuMicros += cpu.user + cpu.system;
+      measurement.errors += result.errors;
+      measurement.timeouts += result.timeouts;
+      measurement.non2xx += result.non2xx;
+      for (const [status, stats] of Object.entries(result.statusCodeStats)) {
+        measurement.statusCodes[status] = (measurement.statusCodes[status] ?? 0) + stats.count;
+      }
+    }
+  }
 
-  const statusCodes: Record<string, number> = {};
-  for (const [status, stats] of Object.entries(result.statusCodeStats)) statusCodes[status] = stats.count;
-  const requests = result.requests.total;
-
-  const loadResult: LoadResult = {
-    scenario: scenario.name,
-    connections: plan.connections,
-    pipelining: plan.pipelining,
-    elapsedSeconds: round3(elapsedSeconds),
-    requests,
-    requestsPerSecond: Math.round(requests / result.duration),
-    latencyMs: latencies.summary(),
-    errors: result.errors,
-    timeouts: result.timeouts,
-    non2xx: result.non2xx,
-    statusCodes,
-    expectedConflicts: tally.expected,
-    cacheOutcomes: tally.cache,
-    loadCpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / (elapsedSeconds * 1000)) * 100),
-  };
-  emit({ event: 'result', result: loadResult });
+  for (const [index, { job, scenario }] of jobs.entries()) {
+    const m = measurements[index] as JobMeasurement;
+    const requests = m.latencies.count;
+    const result: LoadResult = {
+      scenario: scenario.name,
+      connections: job.connections,
+      pipelining: job.pipelining,
+      rounds: plan.rounds,
+      elapsedSeconds: round3(m.seconds),
+      requests,
+      requestsPerSecond: m.seconds === 0 ? 0 : Math.round(requests / m.seconds),
+      latencyMs: m.latencies.summary(),
+      errors: m.errors,
+      timeouts: m.timeouts,
+      non2xx: m.non2xx,
+      statusCodes: m.statusCodes,
+      expectedConflicts: m.tally.expected,
+      cacheOutcomes: m.tally.cache,
+      loadCpuPercent: m.seconds === 0 ? 0 : Math.round((m.cpuMicros / 1e6 / m.seconds) * 100),
+    };
+    emit({ event: 'result', job: index, result });
+  }
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`load generator failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `load generator failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -7,6 +7,8 @@ export interface BenchOptions {
   durationSeconds: number;
   /** Seconds of the same load, discarded, before each measurement. */
   warmupSeconds: number;
+  /** Scenarios compared by a ratio are measured alternately in this many rounds. */
+  rounds: number;
   connections: number;
   /** Requests in flight per connection for the `-pipelined` ceiling pair. */
   pipelining: number;
@@ -45,7 +47,10 @@ autocannon in a separate process, stops everything and prints one table.
   --quick                 short run (3 s per scenario, 1 s warm-up, scale check 1k vs 100k)
   --duration <s>          measured seconds per scenario (default 15, quick 3)
   --warmup <s>            warm-up seconds per scenario (default 3, quick 1)
-  --connections <n>       concurrent connections (default 32; login uses at most 4)
+  --rounds <n>            scenarios compared by a ratio (hot-read / bare-ceiling / traced,
+                          spread-read / miss-read, scale-small / scale-large) are measured
+                          alternately in n rounds of duration/n each (default 5, quick 1)
+  --connections <n>       concurrent connections (default 32; login uses at most 2)
   --pipelining <n>        requests per connection in the *-pipelined ceiling pair (default 8)
   --scenario <text>       run only scenarios whose name contains text (repeatable, or a,b)
   --database-url <url>    run against this database instead of a temporary SQLite file
@@ -72,6 +77,7 @@ export function parseOptions(argv: readonly string[], cwd = process.cwd()): Benc
     quick,
     durationSeconds: quick ? 3 : 15,
     warmupSeconds: quick ? 1 : 3,
+    rounds: quick ? 1 : 5,
     connections: 32,
     pipelining: 8,
     scenarioFilters: [],
@@ -108,6 +114,9 @@ export function parseOptions(argv: readonly string[], cwd = process.cwd()): Benc
         break;
       case '--warmup':
         options.warmupSeconds = positive(flag, value(), 0, 600);
+        break;
+      case '--rounds':
+        options.rounds = positive(flag, value(), 1, 100);
         break;
       case '--connections':
         options.connections = positive(flag, value(), 1, 10_000);

@@ -23,7 +23,9 @@ export class OtlpSink {
             this.bytes += size;
           }
           const isJson = (req.headers['content-type'] ?? '').includes('json');
-          res.writeHead(200, { 'content-type': isJson ? 'application/json' : 'application/x-protobuf' });
+          res.writeHead(200, {
+            'content-type': isJson ? 'application/json' : 'application/x-protobuf',
+          });
           res.end(isJson ? '{}' : '');
           return;
         }

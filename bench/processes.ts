@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
@@ -66,8 +66,8 @@ export function choosePlacement(serverCpus: string | null, loadCpus: string | nu
     loadCpus: load,
     serverCpuCount: serverCount,
     description:
-      `pinned with taskset: servers (API, its worker threads, bare ceiling) on CPU ${server}, ` +
-      `load generator on CPU ${load}`,
+      `pinned with taskset: servers (API with its worker threads, bare ceiling, Redis) on CPU ${server}; ` +
+      `load generator (and the bench's own process, OTLP sink included) on CPU ${load}`,
   };
 }
 
@@ -129,6 +129,28 @@ export function readCpuSeconds(pid: number): number | null {
   }
 }
 
+/** Busy and total jiffies per CPU since boot (/proc/stat), or null where it is missing. */
+export function readCpuTimes(): Map<number, { busy: number; total: number }> | null {
+  try {
+    const times = new Map<number, { busy: number; total: number }>();
+    for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
+      const match = /^cpu(\d+)\s+(.+)$/.exec(line);
+      if (match === null) continue;
+      // user nice system idle iowait irq softirq steal ...: idle and iowait are the free time;
+      // steal (time the hypervisor gave to someone else) counts as busy.
+      const [user, nice, system, idle, iowait, irq, softirq, steal] = (match[2] as string)
+        .split(/\s+/)
+        .map(Number);
+      const busy =
+        (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
+      times.set(Number(match[1]), { busy, total: busy + (idle ?? 0) + (iowait ?? 0) });
+    }
+    return times;
+  } catch {
+    return null;
+  }
+}
+
 /** Samples a process's RSS every 100 ms and keeps the peak. */
 export class RssSampler {
   #peak = 0;
@@ -163,7 +185,7 @@ export class RssSampler {
 export class ChildRegistry {
   readonly #children = new Set<ChildProcess>();
 
-  spawn(command: string, args: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
+  spawn(command: string, args: string[], options: SpawnOptions): ChildProcess {
     const child = spawn(command, args, options);
     this.#children.add(child);
     child.once('exit', () => this.#children.delete(child));

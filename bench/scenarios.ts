@@ -7,13 +7,15 @@ import type { RequestSpec } from 'autocannon';
  */
 
 /**
- * How the server under test is started. Scenarios of one profile share one server process;
- * profiles run one after another so only one server is busy at a time.
+ * Which server a scenario runs against. Servers of one phase run side by side (each pinned
+ * to the server CPUs, idle unless measured), so a group's scenarios can be measured
+ * alternately, round by round, and their ratio survives a noisy machine.
  */
 export type ProfileName =
   | 'cached'
   | 'bare'
   | 'traced'
+  | 'traced-sampled'
   | 'nocache'
   | 'partial'
   | 'l2'
@@ -21,17 +23,23 @@ export type ProfileName =
   | 'scale-small'
   | 'scale-large';
 
-/** Profiles in the order they run. `cached` always starts first: it discovers the data set. */
-export const PROFILE_ORDER: readonly ProfileName[] = [
-  'cached',
-  'bare',
-  'traced',
-  'nocache',
-  'partial',
-  'l2',
-  'writes',
-  'scale-small',
-  'scale-large',
+export interface Phase {
+  name: string;
+  /** Servers of the phase, in start order. */
+  profiles: ProfileName[];
+}
+
+/**
+ * Phases in the order they run. The reads phase always runs first when any scenario needs
+ * the seeded data: its cached server discovers the data set. Writes run after every read
+ * of the seeded data, so reads never see documents the write mix has grown.
+ */
+export const PHASES: readonly Phase[] = [
+  { name: 'reads', profiles: ['cached', 'traced', 'traced-sampled', 'bare', 'nocache'] },
+  { name: 'partial', profiles: ['partial'] },
+  { name: 'l2', profiles: ['l2'] },
+  { name: 'writes', profiles: ['writes'] },
+  { name: 'scale', profiles: ['scale-small', 'scale-large'] },
 ];
 
 /** What the load generator needs to build a scenario's requests (collected by run.ts). */
@@ -53,17 +61,28 @@ export interface ScenarioData {
 }
 
 /** Everything one load-generator process needs (sent as JSON on its stdin). */
-export interface LoadPlan {
+export interface LoadJob {
   scenario: string;
   /** http://127.0.0.1:<port> */
   url: string;
   connections: number;
   pipelining: number;
-  durationSeconds: number;
   warmupSeconds: number;
+  /** Measured seconds in all, split evenly across the rounds. */
+  durationSeconds: number;
+  data: ScenarioData;
+}
+
+/**
+ * What one load-generator process runs: after each job's warm-up, `rounds` rounds in which
+ * every job runs for its share of the duration, one after the other (A B A B A B), so jobs
+ * compared by a ratio see the same machine conditions.
+ */
+export interface LoadPlan {
+  jobs: LoadJob[];
+  rounds: number;
   /** Seed of the request randomness, so runs draw the same ids. */
   seed: number;
-  data: ScenarioData;
 }
 
 export interface ScenarioDefinition {
@@ -79,6 +98,12 @@ export interface ScenarioDefinition {
   pipelining?: 'option';
   /** Caps `--connections` (password hashing cannot use more). */
   maxConnections?: number;
+  /** Scenarios of one group are measured alternately in rounds by one load generator. */
+  group?: string;
+  /** False: no warm-up (its work would still be running when the measurement starts). */
+  warmup?: boolean;
+  /** Measure at least this long whatever --duration says. */
+  minDurationSeconds?: number;
   /** Statuses that are an expected outcome of the scenario rather than a failure. */
   expected?: { status: number; code: string; label: string };
   /** Count the X-Cache header of the answers (costs the load generator some CPU). */
@@ -120,7 +145,12 @@ function need<T>(value: T | undefined, what: string): T {
 /** GET /event/{id} over ids drawn uniformly from the read set. */
 function spreadReads(data: ScenarioData, random: () => number): RequestSpec[] {
   const ids = data.readIds;
-  return [{ method: 'GET', setupRequest: (request) => ({ ...request, path: `/event/${pick(ids, random)}` }) }];
+  return [
+    {
+      method: 'GET',
+      setupRequest: (request) => ({ ...request, path: `/event/${pick(ids, random)}` }),
+    },
+  ];
 }
 
 /** GET /event/{id} over a contiguous id range (scale check). */
@@ -150,6 +180,7 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   {
     name: 'hot-read',
     title: 'GET /event/{id}, one event, near-cache hit',
+    group: 'ceiling',
     profile: 'cached',
     measures:
       'the fastest API path: route, near-cache lookup and write of stored bytes on the main thread',
@@ -158,8 +189,39 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
     requests: hotRead,
   },
   {
+    name: 'bare-ceiling',
+    title: 'bare uWebSockets.js handler, same bytes as a cached read',
+    group: 'ceiling',
+    profile: 'bare',
+    measures:
+      'the ceiling: uWebSockets.js answering the exact bytes and headers of a cached GET /event/{id}, with no routing, cache or trace id',
+    limitedBy: 'uWebSockets.js itself on one core, or the load generator',
+    requests: () => [{ method: 'GET', path: '/event/1' }],
+  },
+  {
+    name: 'hot-read-traced',
+    title: 'hot-read with every request traced',
+    group: 'ceiling',
+    profile: 'traced',
+    measures:
+      'the worst case of tracing on the fastest path: every hit traced (sampling ratio --trace-ratio, 1 by default), spans batched and exported over OTLP/HTTP to a local sink',
+    limitedBy: 'span creation and export on the server core, on top of hot-read',
+    requests: hotRead,
+  },
+  {
+    name: 'hot-read-sampled',
+    title: 'hot-read with tracing on at the default sampling',
+    group: 'ceiling',
+    profile: 'traced-sampled',
+    measures:
+      "the cost of tracing as deployed: the server's default outcome sampling (misses, writes, errors and slow requests always; hits at EVENTFLOW_TRACE_HIT_RATIO, 0.1 by default)",
+    limitedBy: 'the sampling decision on every hit, span building for the sampled share, export',
+    requests: hotRead,
+  },
+  {
     name: 'hot-read-pipelined',
     title: 'hot-read with HTTP pipelining',
+    group: 'ceiling-pipelined',
     profile: 'cached',
     pipelining: 'option',
     measures:
@@ -168,11 +230,35 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
     requests: hotRead,
   },
   {
+    name: 'bare-ceiling-pipelined',
+    title: 'bare-ceiling with HTTP pipelining',
+    group: 'ceiling-pipelined',
+    profile: 'bare',
+    pipelining: 'option',
+    measures: 'the ceiling under the same pipelined load as hot-read-pipelined',
+    limitedBy: 'uWebSockets.js on one core, or the load generator',
+    requests: () => [{ method: 'GET', path: '/event/1' }],
+  },
+  {
     name: 'spread-read',
     title: 'GET /event/{random id}, every event cached',
+    group: 'cache-gain',
     profile: 'cached',
-    measures: 'near-cache hits spread over every seeded event (a Map lookup among hundreds of keys)',
+    measures:
+      'near-cache hits spread over every seeded event (a Map lookup among hundreds of keys)',
     limitedBy: 'as hot-read, plus the load generator building a new request line per request',
+    tallyCache: true,
+    requests: spreadReads,
+  },
+  {
+    name: 'miss-read',
+    title: 'GET /event/{random id}, cache disabled',
+    group: 'cache-gain',
+    profile: 'nocache',
+    measures:
+      'the miss path: every read crosses to a worker, queries the database (event, organizer, speakers, participants) and builds the JSON',
+    limitedBy:
+      'the worker pool sharing the one server core with the main thread: SQL, row mapping and JSON per request',
     tallyCache: true,
     requests: spreadReads,
   },
@@ -200,44 +286,6 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
     ],
   },
   {
-    name: 'bare-ceiling',
-    title: 'bare uWebSockets.js handler, same bytes as a cached read',
-    profile: 'bare',
-    measures:
-      'the ceiling: uWebSockets.js answering the exact bytes and headers of a cached GET /event/{id}, with no routing, cache or trace id',
-    limitedBy: 'uWebSockets.js itself on one core, or the load generator',
-    requests: () => [{ method: 'GET', path: '/event/1' }],
-  },
-  {
-    name: 'bare-ceiling-pipelined',
-    title: 'bare-ceiling with HTTP pipelining',
-    profile: 'bare',
-    pipelining: 'option',
-    measures: 'the ceiling under the same pipelined load as hot-read-pipelined',
-    limitedBy: 'uWebSockets.js on one core, or the load generator',
-    requests: () => [{ method: 'GET', path: '/event/1' }],
-  },
-  {
-    name: 'hot-read-traced',
-    title: 'hot-read with OpenTelemetry tracing on',
-    profile: 'traced',
-    measures:
-      'the cost of tracing on the fastest path (spans created, batched and exported over OTLP/HTTP to a local sink)',
-    limitedBy: 'span creation and export on the server core, on top of hot-read',
-    requests: hotRead,
-  },
-  {
-    name: 'miss-read',
-    title: 'GET /event/{random id}, cache disabled',
-    profile: 'nocache',
-    measures:
-      'the miss path: every read crosses to a worker, queries the database (event, organizer, speakers, participants) and builds the JSON',
-    limitedBy:
-      'the worker pool sharing the one server core with the main thread: SQL, row mapping and JSON per request',
-    tallyCache: true,
-    requests: spreadReads,
-  },
-  {
     name: 'spread-read-mixed',
     title: 'GET /event/{random id}, near cache holds ~25% of events',
     profile: 'partial',
@@ -251,7 +299,8 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
     name: 'spread-read-l2',
     title: 'GET /event/{random id}, near cache too small, Redis hits',
     profile: 'l2',
-    measures: 'reads served by the shared Redis level (L2) because the near cache holds almost nothing',
+    measures:
+      'reads served by the shared Redis level (L2) because the near cache holds almost nothing',
     limitedBy: 'one Redis round trip per request (ioredis on the main thread) and Redis itself',
     tallyCache: true,
     requests: spreadReads,
@@ -298,7 +347,9 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
     name: 'login',
     title: 'POST /authentication/login (scrypt in workers)',
     profile: 'writes',
-    maxConnections: 4,
+    maxConnections: 2,
+    warmup: false,
+    minDurationSeconds: 5,
     measures:
       'password verification: scrypt N=2^17 (128 MiB, OWASP) runs off the main thread, so logins cannot stall cached reads',
     limitedBy:
@@ -318,6 +369,7 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   {
     name: 'scale-small',
     title: 'GET /event/{random id}, cache off, small database',
+    group: 'scale',
     profile: 'scale-small',
     measures: 'database read throughput with few events (the scale check baseline)',
     limitedBy: SCALE_LIMIT,
@@ -326,6 +378,7 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   {
     name: 'scale-large',
     title: 'GET /event/{random id}, cache off, large database',
+    group: 'scale',
     profile: 'scale-large',
     measures: 'the same read with many more events: shows whether an indexed read by id degrades',
     limitedBy: SCALE_LIMIT,

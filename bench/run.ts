@@ -1,0 +1,1428 @@
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import {
+  copyFile,
+  mkdir,
+  mkdtemp,
+  open,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { redactUrl } from '../src/config.js';
+import { eventKey } from '../src/domain/cache-keys.js';
+import { DEMO_USER } from '../src/seed.js';
+import { buildScaleDatabase, seedDatabase } from './datasets.js';
+import { request, getJson, rawGet, sleep, type RawResponse } from './http.js';
+import type { LoadResult } from './load.js';
+import { describeMachine, type MachineInfo } from './machine.js';
+import { OptionsError, parseOptions, USAGE, type BenchOptions } from './options.js';
+import { OtlpSink } from './otlp-sink.js';
+import { hasRedisServer, startPrivateRedis, type PrivateRedis } from './redis.js';
+import {
+  ChildRegistry,
+  choosePlacement,
+  expandCpuList,
+  freePort,
+  nodeCommand,
+  readCpuSeconds,
+  readCpuTimes,
+  RssSampler,
+  type Placement,
+} from './processes.js';
+import {
+  REPORT_SCHEMA,
+  renderMarkdown,
+  renderText,
+  type BenchReport,
+  type RanScenario,
+  type Ratio,
+  type ScenarioReport,
+  type TraceProbe,
+  type TraceProof,
+} from './report.js';
+import {
+  PHASES,
+  SCENARIOS,
+  type LoadPlan,
+  type Phase,
+  type ProfileName,
+  type ScenarioData,
+  type ScenarioDefinition,
+} from './scenarios.js';
+
+/**
+ * `npm run bench`: starts what the scenarios need (a seeded database, the API as a child
+ * process pinned to its own core, a bare uWebSockets.js ceiling, an OTLP sink), runs each
+ * scenario in a separate load-generator process pinned to another core, stops everything,
+ * and prints and writes one report (bench/results/<timestamp>.json|md and latest.json|md).
+ */
+
+/** Spread reads draw from at most this many events (discovery reads each one once). */
+const MAX_READ_IDS = 2000;
+/** Share of the event documents the near cache of the `partial` profile can hold. */
+const PARTIAL_CACHE_SHARE = 0.25;
+/** Overhead MemoryCache counts per entry (src/cache/memory-cache.ts). */
+const CACHE_ENTRY_OVERHEAD = 96;
+
+interface EventDocument {
+  id: number;
+  title: string;
+  description: string | null;
+  date: string;
+  location: string;
+  category: string | null;
+  capacity: number | null;
+  organizer: { id: number } | null;
+  participants: unknown[];
+}
+
+interface Discovery {
+  eventCount: number;
+  participantCount: number;
+  hotEventId: number;
+  proofEventId: number;
+  readIds: number[];
+  participantIds: number[];
+  documents: Map<number, { doc: EventDocument; bytes: number }>;
+}
+
+interface RunningServer {
+  profile: ProfileName;
+  child: ChildProcess;
+  pid: number;
+  url: string;
+  port: number;
+  logFile: string;
+  /** What the load generator needs for this server's scenarios (null: not prepared). */
+  data: ScenarioData | null;
+  /** Scale-check database to delete after the phase. */
+  scaleFile?: string;
+}
+
+/** Busy share of some CPUs over the measured windows, from /proc/stat. */
+class CoreUsage {
+  #busy = 0;
+  #total = 0;
+  #start: Map<number, { busy: number; total: number }> | null = null;
+
+  constructor(private readonly cpus: number[]) {}
+
+  begin(): void {
+    this.#start = readCpuTimes();
+  }
+
+  end(): void {
+    const now = readCpuTimes();
+    if (this.#start === null || now === null) return;
+    for (const cpu of this.cpus) {
+      const a = this.#start.get(cpu);
+      const b = now.get(cpu);
+      if (a === undefined || b === undefined) continue;
+      this.#busy += b.busy - a.busy;
+      this.#total += b.total - a.total;
+    }
+    this.#start = null;
+  }
+
+  /** Average busy % of these CPUs (all processes), or null when unknown. */
+  percent(): number | null {
+    return this.cpus.length === 0 || this.#total === 0
+      ? null
+      : Math.round((this.#busy / this.#total) * 100);
+  }
+}
+
+/** Consecutive scenarios of one group form one unit (measured alternately); others run alone. */
+function groupUnits(scenarios: ScenarioDefinition[]): ScenarioDefinition[][] {
+  const units: ScenarioDefinition[][] = [];
+  for (const scenario of scenarios) {
+    const last = units[units.length - 1];
+    const lastGroup = last?.[0]?.group;
+    if (last !== undefined && scenario.group !== undefined && lastGroup === scenario.group)
+      last.push(scenario);
+    else units.push([scenario]);
+  }
+  return units;
+}
+
+class Bench {
+  readonly #options: BenchOptions;
+  readonly #root: string;
+  readonly #registry = new ChildRegistry();
+  readonly #placement: Placement;
+  readonly #machine: MachineInfo;
+  readonly #jwtSecret = randomBytes(48).toString('base64url');
+  readonly #workers: number;
+  readonly #selected: ScenarioDefinition[];
+  readonly #skipReasons = new Map<string, string>();
+  readonly #results = new Map<string, RanScenario>();
+  readonly #serverLog: BenchReport['serverLog'] = {};
+  readonly #problems: string[] = [];
+  readonly #tracingBuilt: boolean;
+  #tmp = '';
+  #databaseUrl: string | null = null;
+  #seedLine = 'none';
+  #discovery: Discovery | null = null;
+  #hotResponse: RawResponse | null = null;
+  #partialCacheBytes: number | null = null;
+  #sink: OtlpSink | null = null;
+  #tracedExportedNothing = false;
+  #traceProof: TraceProof | null = null;
+  #l2RedisUrl: string | null = null;
+  readonly #scaleDatabases = new Map<ProfileName, { events: number; databaseMiB: number }>();
+  #seedCounter = 1;
+
+  constructor(options: BenchOptions, root: string, tracingBuilt: boolean) {
+    this.#options = options;
+    this.#root = root;
+    this.#tracingBuilt = tracingBuilt;
+    this.#placement = choosePlacement(options.serverCpus, options.loadCpus);
+    this.#machine = describeMachine();
+    this.#workers = options.workers ?? Math.max(2, this.#placement.serverCpuCount);
+
+    const filters = options.scenarioFilters;
+    this.#selected = SCENARIOS.filter(
+      (s) => filters.length === 0 || filters.some((filter) => s.name.includes(filter)),
+    );
+    if (this.#selected.length === 0) {
+      throw new OptionsError(
+        `No scenario matches ${filters.join(', ')}; scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`,
+      );
+    }
+    for (const scenario of this.#selected) {
+      if (
+        (scenario.profile === 'traced' || scenario.profile === 'traced-sampled') &&
+        !tracingBuilt
+      ) {
+        this.#skipReasons.set(scenario.name, 'n/a (tracing not built)');
+      }
+      if (scenario.profile === 'l2' && options.redisUrl === null && !hasRedisServer()) {
+        this.#skipReasons.set(scenario.name, 'n/a (no --redis-url and no redis-server on PATH)');
+      }
+    }
+  }
+
+  get registry(): ChildRegistry {
+    return this.#registry;
+  }
+
+  get tmp(): string {
+    return this.#tmp;
+  }
+
+  async run(): Promise<BenchReport> {
+    const started = new Date();
+    this.#tmp = await mkdtemp(join(tmpdir(), 'eventflow-bench-'));
+    if (this.#placement.loadCpus !== null) {
+      // This process (RSS sampling, the OTLP sink) is client side: keep it off the server CPUs.
+      spawnSync('taskset', ['-a', '-p', '-c', this.#placement.loadCpus, String(process.pid)], {
+        stdio: 'ignore',
+      });
+    }
+    log(`Placement: ${this.#placement.description}`);
+    log(`Temporary folder: ${this.#tmp}`);
+
+    const needsMainData = this.#runnable().some((s) => !s.profile.startsWith('scale-'));
+    if (needsMainData) {
+      this.#databaseUrl = this.#options.databaseUrl ?? `sqlite:${join(this.#tmp, 'eventflow.db')}`;
+      log(`Seeding ${redactUrl(this.#databaseUrl)} ...`);
+      this.#seedLine = await seedDatabase(this.#root, this.#databaseUrl);
+      log(`  ${this.#seedLine}`);
+    }
+    if (
+      (this.#isRunnable('traced') || this.#isRunnable('traced-sampled')) &&
+      this.#options.otlpEndpoint === null
+    ) {
+      this.#sink = new OtlpSink();
+      await this.#sink.listen();
+    }
+
+    for (const phase of PHASES) {
+      const profiles = phase.profiles.filter(
+        (p) => this.#isRunnable(p) || (p === 'cached' && needsMainData),
+      );
+      if (profiles.length > 0) await this.#runPhase(phase, profiles);
+    }
+
+    if (this.#sink !== null) await this.#sink.close();
+    return this.#report(started, new Date());
+  }
+
+  #runnable(): ScenarioDefinition[] {
+    return this.#selected.filter((s) => !this.#skipReasons.has(s.name));
+  }
+
+  #isRunnable(profile: ProfileName): boolean {
+    return this.#runnable().some((s) => s.profile === profile);
+  }
+
+  // ---------------------------------------------------------------- phases
+
+  async #runPhase(phase: Phase, profiles: ProfileName[]): Promise<void> {
+    const servers = new Map<ProfileName, RunningServer>();
+    let redis = null as PrivateRedis | null;
+    log(`\n[${phase.name}] servers: ${profiles.join(', ')}`);
+    try {
+      switch (phase.name) {
+        case 'reads':
+          await this.#startReads(profiles, servers);
+          break;
+        case 'partial':
+        case 'l2': {
+          const profile = phase.name;
+          if (profile === 'l2' && this.#options.redisUrl === null) {
+            redis = await startPrivateRedis(this.#registry, this.#placement.serverCpus);
+            this.#l2RedisUrl = redis.url;
+            log(`  private redis-server at ${redis.url} (on the server CPUs)`);
+          }
+          const server = await this.#startApi(
+            profile,
+            this.#databaseUrl as string,
+            this.#profileEnv(profile),
+          );
+          servers.set(profile, server);
+          await this.#prefill(server, this.#needDiscovery().readIds);
+          break;
+        }
+        case 'writes': {
+          const server = await this.#startApi(
+            'writes',
+            this.#databaseUrl as string,
+            this.#profileEnv('writes'),
+          );
+          servers.set('writes', server);
+          await this.#prepareWrites(server);
+          break;
+        }
+        case 'scale':
+          await this.#startScale(profiles, servers);
+          break;
+        default:
+          throw new Error(`unknown phase ${phase.name}`);
+      }
+
+      const scenarios = this.#runnable().filter((s) => profiles.includes(s.profile));
+      for (const unit of groupUnits(scenarios)) await this.#runUnit(unit, servers);
+    } finally {
+      for (const [profile, server] of servers) await this.#stopServer(profile, server);
+      if (redis !== null) await this.#registry.stop(redis.child);
+      for (const server of servers.values()) {
+        if (server.scaleFile !== undefined) {
+          for (const suffix of ['', '-wal', '-shm'])
+            await rm(`${server.scaleFile}${suffix}`, { force: true });
+        }
+      }
+    }
+    const traced = servers.has('traced') || servers.has('traced-sampled');
+    if (traced && this.#sink !== null && this.#sink.exports === 0) {
+      this.#tracedExportedNothing = true;
+    }
+  }
+
+  /**
+   * The reads phase: the cached server first (trace proof unless tracing runs, discovery,
+   * the hot response the bare ceiling replays), then the traced, bare and cache-off servers.
+   * All stay up, idle unless measured, so groups alternate between them.
+   */
+  async #startReads(
+    profiles: ProfileName[],
+    servers: Map<ProfileName, RunningServer>,
+  ): Promise<void> {
+    const cached = await this.#startApi(
+      'cached',
+      this.#databaseUrl as string,
+      this.#profileEnv('cached'),
+    );
+    servers.set('cached', cached);
+    const traced = profiles.includes('traced');
+    if (!traced) await this.#proveTraces(cached, 'cached');
+    this.#discovery = await this.#discover(cached);
+    const discovery = this.#discovery;
+    const data: ScenarioData = { hotEventId: discovery.hotEventId, readIds: discovery.readIds };
+    cached.data = data;
+
+    this.#hotResponse = await rawGet(cached.port, `/event/${discovery.hotEventId}`);
+    const xCache = this.#hotResponse.headers.find(([name]) => name.toLowerCase() === 'x-cache');
+    if (xCache?.[1] !== 'hit') this.#problems.push('the captured hot read was not a cache hit');
+
+    // The other servers start side by side (start-up is mostly waiting for the workers).
+    await Promise.all(
+      profiles
+        .filter((profile) => profile !== 'cached')
+        .map(async (profile) => {
+          const server =
+            profile === 'bare'
+              ? await this.#startBare()
+              : await this.#startApi(
+                  profile,
+                  this.#databaseUrl as string,
+                  this.#profileEnv(profile),
+                );
+          servers.set(profile, server);
+        }),
+    );
+    const tracedServer = servers.get('traced');
+    if (tracedServer !== undefined) await this.#proveTraces(tracedServer, 'traced');
+    for (const [profile, server] of servers) {
+      // Cache the hot event where there is a cache (the bare server has nothing to fill).
+      if (profile !== 'cached' && profile !== 'bare' && profile !== 'nocache') {
+        await request(`${server.url}/event/${discovery.hotEventId}`);
+      }
+      server.data = data;
+    }
+  }
+
+  async #prepareWrites(server: RunningServer): Promise<void> {
+    const discovery = this.#needDiscovery();
+    const token = await this.#login(server);
+    if (token === null) {
+      this.#problems.push('could not log in as the demo user: write-mix and login skipped');
+      for (const s of this.#selected.filter((x) => x.profile === 'writes')) {
+        this.#skipReasons.set(s.name, 'n/a (demo user login failed)');
+      }
+      return;
+    }
+    if (discovery.participantIds.length < 100) {
+      discovery.participantIds.push(...(await this.#createParticipants(server, token, 100)));
+    }
+    server.data = {
+      hotEventId: discovery.hotEventId,
+      readIds: discovery.readIds,
+      ...this.#writeData(discovery),
+      token,
+      login: { email: DEMO_USER.email, password: DEMO_USER.password },
+    };
+  }
+
+  async #startScale(
+    profiles: ProfileName[],
+    servers: Map<ProfileName, RunningServer>,
+  ): Promise<void> {
+    const built: Array<{ profile: ProfileName; file: string; events: number }> = [];
+    for (const profile of profiles) {
+      const events =
+        profile === 'scale-small' ? this.#options.scaleSmall : this.#options.scaleLarge;
+      const file = join(this.#tmp, `${profile}.db`);
+      const started = Date.now();
+      log(`  building a SQLite database with ${events.toLocaleString('en-US')} events ...`);
+      await buildScaleDatabase(this.#root, file, events);
+      const bytes = (await stat(file)).size;
+      log(
+        `  built in ${((Date.now() - started) / 1000).toFixed(1)} s (${(bytes / 2 ** 20).toFixed(1)} MiB)`,
+      );
+      this.#scaleDatabases.set(profile, {
+        events,
+        databaseMiB: Math.round((bytes / 2 ** 20) * 10) / 10,
+      });
+      built.push({ profile, file, events });
+    }
+    await Promise.all(
+      built.map(async ({ profile, file, events }) => {
+        const server = await this.#startApi(profile, `sqlite:${file}`, this.#profileEnv(profile));
+        server.scaleFile = file;
+        server.data = { hotEventId: 1, readIds: [1], idRange: { min: 1, max: events } };
+        servers.set(profile, server);
+      }),
+    );
+  }
+
+  #profileEnv(profile: ProfileName): Record<string, string> {
+    const env: Record<string, string> = { OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'none' };
+    // The configured Redis serves the profiles that show the cache as deployed; the partial
+    // profile is the near-cache/database mix, and the scale and cache-off ones skip caching.
+    const redisUrl =
+      profile === 'l2' ? (this.#options.redisUrl ?? this.#l2RedisUrl) : this.#options.redisUrl;
+    if (
+      redisUrl !== null &&
+      ['cached', 'traced', 'traced-sampled', 'writes', 'l2'].includes(profile)
+    ) {
+      env.REDIS_URL = redisUrl;
+    }
+    switch (profile) {
+      case 'nocache':
+      case 'scale-small':
+      case 'scale-large':
+        env.CACHE_ENABLED = 'false';
+        break;
+      case 'partial':
+        env.CACHE_MAX_BYTES = String(this.#partialBudget());
+        break;
+      case 'l2':
+        // The smallest budget config accepts: the near cache holds at most one document, so
+        // reads go to Redis.
+        env.NEAR_CACHE_MAX_BYTES = '1024';
+        env.CACHE_MAX_BYTES = '1024';
+        break;
+      case 'traced':
+      case 'traced-sampled': {
+        const endpoint = this.#options.otlpEndpoint ?? (this.#sink as OtlpSink).endpoint;
+        Object.assign(env, {
+          OTEL_SDK_DISABLED: 'false',
+          OTEL_TRACES_EXPORTER: 'otlp',
+          OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+          OTEL_SERVICE_NAME: 'eventflow',
+          OTEL_METRICS_EXPORTER: 'none',
+          OTEL_LOGS_EXPORTER: 'none',
+        });
+        if (profile === 'traced') {
+          // Every hit traced (the worst case): the standard sampler variables, and the
+          // server's own hit-ratio variable, which takes precedence over them.
+          Object.assign(env, {
+            OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+            OTEL_TRACES_SAMPLER_ARG: String(this.#options.traceRatio),
+            EVENTFLOW_TRACE_HIT_RATIO: String(this.#options.traceRatio),
+          });
+        }
+        break;
+      }
+      case 'cached':
+      case 'writes':
+      case 'bare':
+        break;
+    }
+    return env;
+  }
+
+  #partialBudget(): number {
+    const discovery = this.#needDiscovery();
+    let total = 0;
+    for (const id of discovery.readIds) {
+      const entry = discovery.documents.get(id);
+      if (entry !== undefined)
+        total += entry.bytes + eventKey(id).length * 2 + CACHE_ENTRY_OVERHEAD;
+    }
+    this.#partialCacheBytes = Math.max(1024, Math.floor(total * PARTIAL_CACHE_SHARE));
+    return this.#partialCacheBytes;
+  }
+
+  #needDiscovery(): Discovery {
+    if (this.#discovery === null)
+      throw new Error('the data set was not discovered (the reads phase did not run)');
+    return this.#discovery;
+  }
+
+  /** Lists events and reads every one once (which fills the cached server's near cache). */
+  async #discover(server: RunningServer): Promise<Discovery> {
+    const stats = await getJson<{ eventCount: number; participantCount: number }>(
+      `${server.url}/dashboard/statistics/all`,
+    );
+    const eventIds = await this.#listIds(server, '/event/all', 'date', MAX_READ_IDS + 1);
+    if (eventIds.length < 2) throw new Error('the database needs at least 2 events');
+
+    eventIds.sort((a, b) => a - b);
+    const proofEventId = (await this.#proofEventId(server)) as number;
+    const readIds = eventIds.filter((id) => id !== proofEventId).slice(0, MAX_READ_IDS);
+    const documents = new Map<number, { doc: EventDocument; bytes: number }>();
+    await forEachLimit(readIds, 8, async (id) => {
+      const answer = await request(`${server.url}/event/${id}`);
+      if (answer.status !== 200) throw new Error(`GET /event/${id}: ${answer.status}`);
+      documents.set(id, {
+        doc: JSON.parse(answer.text) as EventDocument,
+        bytes: Buffer.byteLength(answer.text),
+      });
+    });
+    // There is no participant list route: the participants embedded in the event documents
+    // are ones that certainly exist.
+    const participants = new Set<number>();
+    for (const { doc } of documents.values()) {
+      for (const participant of doc.participants as Array<{ id: number }>)
+        participants.add(participant.id);
+    }
+    const participantIds = [...participants].sort((a, b) => a - b);
+    log(
+      `  data set: ${stats.eventCount} events, ${stats.participantCount} participants; ` +
+        `spread reads over ${readIds.length} events`,
+    );
+    return {
+      eventCount: stats.eventCount,
+      participantCount: stats.participantCount,
+      hotEventId: readIds[0] as number,
+      proofEventId,
+      readIds,
+      participantIds,
+      documents,
+    };
+  }
+
+  async #listIds(
+    server: RunningServer,
+    path: string,
+    sortBy: string,
+    limit: number,
+  ): Promise<number[]> {
+    const ids: number[] = [];
+    for (let page = 1; ids.length < limit; page++) {
+      const items = await getJson<Array<{ id: number }>>(
+        `${server.url}${path}?pageNumber=${page}&pageSize=50&sortBy=${sortBy}`,
+      );
+      if (items.length === 0) break;
+      ids.push(...items.map((item) => item.id));
+    }
+    return ids.slice(0, limit);
+  }
+
+  /**
+   * The event of the trace proof: the highest id on the newest page of events, which no read
+   * scenario touches (discovery leaves it out), so a fresh server has never read it.
+   */
+  async #proofEventId(server: RunningServer): Promise<number | null> {
+    if (this.#discovery !== null) return this.#discovery.proofEventId;
+    const newest = await getJson<Array<{ id: number }>>(
+      `${server.url}/event/all?pageNumber=1&pageSize=50&sortBy=date_desc`,
+    );
+    const ids = newest.map((e) => e.id);
+    return ids.length === 0 ? null : Math.max(...ids);
+  }
+
+  /** GET /event/{proof id} twice on a fresh server: a miss and a hit of the same event. */
+  async #proveTraces(server: RunningServer, profile: ProfileName): Promise<void> {
+    const eventId = await this.#proofEventId(server);
+    if (eventId === null) return;
+    const probe = async (): Promise<TraceProbe> => {
+      const answer = await request(`${server.url}/event/${eventId}`);
+      return {
+        status: answer.status,
+        xCache: answer.headers.get('x-cache'),
+        traceId: answer.headers.get('x-trace-id'),
+      };
+    };
+    const miss = await probe();
+    const hit = await probe();
+    let exportedTo: string;
+    let note: string;
+    if (profile === 'traced') {
+      exportedTo =
+        this.#options.otlpEndpoint === null
+          ? "spans exported to the bench's local OTLP sink"
+          : `spans exported to ${this.#options.otlpEndpoint}`;
+      note =
+        this.#options.otlpEndpoint === null
+          ? 'Run with --otlp-endpoint http://localhost:4318 (Jaeger) to open both span trees: ' +
+            'the miss has the pool-dispatch, use-case and database spans, the hit only the server span.'
+          : `Open http://localhost:16686/trace/${miss.traceId ?? ''} and .../trace/${hit.traceId ?? ''} to compare the span trees.`;
+    } else {
+      exportedTo = 'tracing not built: trace ids from X-Trace-Id only, no spans exported';
+      note =
+        'The ids are the trace ids the server assigned (X-Trace-Id); once tracing is built, the ' +
+        'traced server exports these two requests and Jaeger shows both span trees.';
+    }
+    if (miss.xCache !== 'miss' || hit.xCache !== 'hit') {
+      note += ` (expected miss then hit; got ${miss.xCache ?? '-'} then ${hit.xCache ?? '-'})`;
+    }
+    log(
+      `  trace proof, GET /event/${eventId}: ${miss.xCache ?? '-'} ${miss.traceId ?? '-'}, ${hit.xCache ?? '-'} ${hit.traceId ?? '-'}`,
+    );
+    this.#traceProof = { eventId, miss, hit, exportedTo, note };
+  }
+
+  async #prefill(server: RunningServer, ids: number[]): Promise<void> {
+    await forEachLimit(ids, 8, async (id) => {
+      await request(`${server.url}/event/${id}`);
+    });
+    const discovery = this.#needDiscovery();
+    server.data = { hotEventId: discovery.hotEventId, readIds: discovery.readIds };
+  }
+
+  async #login(server: RunningServer): Promise<string | null> {
+    const attempt = async (): Promise<string | null> => {
+      const answer = await request(`${server.url}/authentication/login`, {
+        method: 'POST',
+        body: { email: DEMO_USER.email, password: DEMO_USER.password },
+      });
+      return answer.status === 200 ? (JSON.parse(answer.text) as { token: string }).token : null;
+    };
+    const token = await attempt();
+    if (token !== null) return token;
+    await request(`${server.url}/authentication/register`, { method: 'POST', body: DEMO_USER });
+    return attempt();
+  }
+
+  async #createParticipants(
+    server: RunningServer,
+    token: string,
+    count: number,
+  ): Promise<number[]> {
+    const ids: number[] = [];
+    for (let i = 1; i <= count; i++) {
+      const answer = await request(`${server.url}/participant`, {
+        method: 'POST',
+        token,
+        body: {
+          name: `Bench Participant ${i}`,
+          email: `bench.${Date.now()}.${i}@example.test`,
+          interests: null,
+        },
+      });
+      if (answer.status !== 201)
+        throw new Error(`POST /participant: ${answer.status} ${answer.text.slice(0, 300)}`);
+      ids.push((JSON.parse(answer.text) as { id: number }).id);
+    }
+    return ids;
+  }
+
+  /** Update bodies (full, valid, unchanged but for the description) and registration targets. */
+  #writeData(discovery: Discovery): Partial<ScenarioData> {
+    const now = Date.now();
+    const updates: NonNullable<ScenarioData['updates']> = [];
+    const withRoom: Array<{ id: number; room: number }> = [];
+    for (const id of discovery.readIds) {
+      const entry = discovery.documents.get(id);
+      if (entry === undefined) continue;
+      const { doc } = entry;
+      const room = doc.capacity === null ? Infinity : doc.capacity - doc.participants.length;
+      withRoom.push({ id, room });
+      if (updates.length < 100 && doc.organizer !== null && Date.parse(doc.date) > now) {
+        updates.push({
+          id,
+          body: {
+            title: doc.title,
+            description: doc.description,
+            date: doc.date,
+            location: doc.location,
+            category: doc.category,
+            capacity: doc.capacity,
+            organizerId: doc.organizer.id,
+          },
+        });
+      }
+    }
+    withRoom.sort((a, b) => b.room - a.room);
+    const unlimited = withRoom.filter((e) => e.room === Infinity);
+    const targets = (unlimited.length >= 10 ? unlimited : withRoom.slice(0, 20)).map((e) => e.id);
+    return {
+      updates,
+      registrationEventIds: targets,
+      participantIds: discovery.participantIds,
+    };
+  }
+
+  // ---------------------------------------------------------------- servers
+
+  async #startBare(): Promise<RunningServer> {
+    const hot = this.#hotResponse;
+    if (hot === null) throw new Error('no cached response was captured for the bare ceiling');
+    const file = join(this.#tmp, 'hot-response.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        status: hot.status,
+        headers: hot.headers,
+        bodyBase64: hot.body.toString('base64'),
+      }),
+    );
+    const port = await freePort();
+    const logFile = join(this.#tmp, 'server-bare.log');
+    const out = await open(logFile, 'a');
+    const script = join(this.#root, 'dist', 'bench', 'bare-server.js');
+    const { command, args } = nodeCommand(this.#placement.serverCpus, script, [file, String(port)]);
+    const child = this.#registry.spawn(command, args, { stdio: ['ignore', out.fd, out.fd] });
+    await out.close();
+    const server: RunningServer = {
+      profile: 'bare',
+      child,
+      pid: child.pid as number,
+      url: `http://127.0.0.1:${port}`,
+      port,
+      logFile,
+      data: null,
+    };
+    await waitUntilReady(server, '/event/1');
+    return server;
+  }
+
+  async #startApi(
+    profile: ProfileName,
+    databaseUrl: string,
+    extraEnv: Record<string, string>,
+  ): Promise<RunningServer> {
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'warn',
+      JWT_SECRET: this.#jwtSecret,
+      WORKERS: String(this.#workers),
+      ...extraEnv,
+    };
+    const logFile = join(this.#tmp, `server-${profile}.log`);
+    const out = await open(logFile, 'a');
+    const { command, args } = nodeCommand(
+      this.#placement.serverCpus,
+      join(this.#root, 'dist', 'src', 'main.js'),
+    );
+    const child = this.#registry.spawn(command, args, {
+      cwd: this.#root,
+      env,
+      stdio: ['ignore', out.fd, out.fd],
+    });
+    await out.close();
+    const server: RunningServer = {
+      profile,
+      child,
+      pid: child.pid as number,
+      url: `http://127.0.0.1:${port}`,
+      port,
+      logFile,
+      data: null,
+    };
+    try {
+      await waitUntilReady(server, '/health/ready');
+    } catch (error) {
+      await this.#registry.stop(child);
+      const tail = (await readFile(logFile, 'utf8').catch(() => '')).slice(-2000);
+      throw new Error(`The API (${profile}) did not become ready: ${String(error)}\n${tail}`, {
+        cause: error,
+      });
+    }
+    return server;
+  }
+
+  async #stopServer(profile: string, server: RunningServer): Promise<void> {
+    await this.#registry.stop(server.child);
+    const code = server.child.exitCode;
+    if (code !== null && code !== 0 && server.child.signalCode === null) {
+      this.#problems.push(`the ${profile} server exited with status ${code} on SIGTERM`);
+    }
+    const lines = await summarizeLog(server.logFile);
+    this.#serverLog[profile] =
+      profile === 'bare' ? lines.filter((l) => !l.message.startsWith('listening')) : lines;
+  }
+
+  // ---------------------------------------------------------------- scenarios
+
+  /** Runs one scenario, or a group alternately in rounds, in one load-generator process. */
+  async #runUnit(
+    unit: ScenarioDefinition[],
+    servers: Map<ProfileName, RunningServer>,
+  ): Promise<void> {
+    const options = this.#options;
+    const runnable = unit.filter((s) => !this.#skipReasons.has(s.name));
+    if (runnable.length === 0) return;
+    const targets = runnable.map((scenario) => {
+      const server = servers.get(scenario.profile);
+      if (server === undefined || server.data === null)
+        throw new Error(`no ${scenario.profile} server for ${scenario.name}`);
+      return { scenario, server, data: server.data };
+    });
+    const plan: LoadPlan = {
+      rounds: targets.length > 1 ? options.rounds : 1,
+      seed: 2027 + this.#seedCounter++,
+      jobs: targets.map(({ scenario, server, data }) => ({
+        scenario: scenario.name,
+        url: server.url,
+        connections: Math.min(options.connections, scenario.maxConnections ?? Infinity),
+        pipelining: scenario.pipelining === 'option' ? options.pipelining : 1,
+        warmupSeconds: scenario.warmup === false ? 0 : options.warmupSeconds,
+        durationSeconds: Math.max(options.durationSeconds, scenario.minDurationSeconds ?? 0),
+        data,
+      })),
+    };
+    if (plan.rounds > 1)
+      log(`  ${runnable.map((s) => s.name).join(' / ')}: ${plan.rounds} alternating rounds`);
+
+    const samplers = new Map<number, RssSampler>();
+    for (const { server } of targets) {
+      if (!samplers.has(server.pid)) samplers.set(server.pid, new RssSampler(server.pid));
+    }
+    for (const sampler of samplers.values()) sampler.start();
+
+    const serverCpus =
+      this.#placement.serverCpus === null ? [] : expandCpuList(this.#placement.serverCpus);
+    const loadCpus =
+      this.#placement.loadCpus === null ? [] : expandCpuList(this.#placement.loadCpus);
+    const usage = targets.map(() => ({
+      cpu: 0,
+      seconds: 0,
+      serverCores: new CoreUsage(serverCpus),
+      loadCores: new CoreUsage(loadCpus),
+      cpuKnown: true,
+      exports: 0,
+    }));
+    let window: { job: number; cpu: number | null; at: number; exports: number } | null = null;
+
+    const results = await this.#runLoad(plan, {
+      onMeasuring: (job) => {
+        const target = targets[job];
+        if (target === undefined) return;
+        window = {
+          job,
+          cpu: readCpuSeconds(target.server.pid),
+          at: performance.now(),
+          exports: this.#sink?.exports ?? 0,
+        };
+        usage[job]?.serverCores.begin();
+        usage[job]?.loadCores.begin();
+      },
+      onPaused: (job) => {
+        const target = targets[job];
+        const entry = usage[job];
+        if (target === undefined || entry === undefined || window === null || window.job !== job)
+          return;
+        const cpu = readCpuSeconds(target.server.pid);
+        entry.seconds += (performance.now() - window.at) / 1000;
+        if (cpu === null || window.cpu === null) entry.cpuKnown = false;
+        else entry.cpu += cpu - window.cpu;
+        entry.serverCores.end();
+        entry.loadCores.end();
+        entry.exports += (this.#sink?.exports ?? 0) - window.exports;
+        window = null;
+      },
+    });
+    const peaks = new Map<number, number | null>();
+    for (const [pid, sampler] of samplers) peaks.set(pid, sampler.stop());
+
+    for (const [index, { scenario, server }] of targets.entries()) {
+      const result = results[index];
+      const entry = usage[index];
+      if (result === undefined || entry === undefined)
+        throw new Error(`no result for ${scenario.name}`);
+      const serverCpuPercent =
+        !entry.cpuKnown || entry.seconds === 0
+          ? null
+          : Math.round((entry.cpu / entry.seconds) * 100);
+      const peak = peaks.get(server.pid) ?? null;
+      const serverCoresBusy = entry.serverCores.percent();
+      const loadCoresBusy = entry.loadCores.percent();
+      const ran: RanScenario = {
+        status: 'ran',
+        name: scenario.name,
+        title: scenario.title,
+        profile: scenario.profile,
+        measures: scenario.measures,
+        limitedBy: scenario.limitedBy,
+        bottleneck: this.#bottleneck(
+          serverCpuPercent,
+          result.loadCpuPercent,
+          serverCoresBusy,
+          loadCoresBusy,
+        ),
+        connections: result.connections,
+        pipelining: result.pipelining,
+        rounds: result.rounds,
+        durationSeconds: result.elapsedSeconds,
+        requests: result.requests,
+        requestsPerSecond: result.requestsPerSecond,
+        latencyMs: result.latencyMs,
+        errors: result.errors,
+        timeouts: result.timeouts,
+        non2xx: result.non2xx,
+        expectedConflicts: result.expectedConflicts,
+        expectedConflictLabel: scenario.expected?.label ?? null,
+        unexpectedNon2xx: result.non2xx - result.expectedConflicts,
+        statusCodes: result.statusCodes,
+        cacheOutcomes: result.cacheOutcomes,
+        peakRssMiB: peak === null ? null : Math.round(peak / 2 ** 20),
+        serverCpuPercent,
+        serverCpuMicrosPerRequest:
+          !entry.cpuKnown || result.requests === 0
+            ? null
+            : Math.round((entry.cpu * 1e6 * 10) / result.requests) / 10,
+        loadCpuPercent: result.loadCpuPercent,
+        serverCoresBusyPercent: serverCoresBusy,
+        loadCoresBusyPercent: loadCoresBusy,
+        notes: [],
+      };
+      if (scenario.profile.startsWith('traced') && this.#sink !== null) {
+        ran.notes.push(
+          `${entry.exports} OTLP trace exports reached the sink while it was measured (batches are sent up to 1 s late, so this is approximate)`,
+        );
+      }
+      if (result.requests === 0) this.#problems.push(`${scenario.name}: no request completed`);
+      if (result.errors > 0)
+        this.#problems.push(`${scenario.name}: ${result.errors} connection errors/timeouts`);
+      if (ran.unexpectedNon2xx > 0) {
+        this.#problems.push(
+          `${scenario.name}: ${ran.unexpectedNon2xx} unexpected non-2xx answers ${JSON.stringify(result.statusCodes)}`,
+        );
+      }
+      this.#results.set(scenario.name, ran);
+      log(
+        `  ${scenario.name.padEnd(24)} ${String(ran.requestsPerSecond).padStart(7)} req/s  ` +
+          `p50 ${ran.latencyMs.p50} ms  p99 ${ran.latencyMs.p99} ms  errors ${ran.errors}  non-2xx ${ran.non2xx}  ` +
+          `server CPU ${serverCpuPercent ?? 'n/a'}% (core busy ${serverCoresBusy ?? 'n/a'}%)  ` +
+          `loadgen CPU ${ran.loadCpuPercent}% (core busy ${loadCoresBusy ?? 'n/a'}%)  peak RSS ${ran.peakRssMiB ?? 'n/a'} MiB`,
+      );
+    }
+  }
+
+  #bottleneck(
+    serverCpu: number | null,
+    loadCpu: number,
+    serverCores: number | null,
+    loadCores: number | null,
+  ): string {
+    const capacity = this.#placement.serverCpuCount * 100;
+    const server = `server ${serverCpu ?? 'n/a'}% of ${capacity}%`;
+    const load = `load generator ${loadCpu}%`;
+    if (!this.#placement.pinned) return `unpinned (${server}, ${load} of one core)`;
+    if (loadCpu >= 90) return `load generator saturated (${load} of its core; ${server})`;
+    if (serverCpu !== null && serverCpu >= 0.9 * capacity)
+      return `server CPU saturated (${server}; ${load})`;
+    if (serverCores !== null && serverCores >= 90 && serverCpu !== null) {
+      const others = Math.max(
+        0,
+        Math.round(serverCores * this.#placement.serverCpuCount - serverCpu),
+      );
+      return `server core(s) saturated, ${others}% of a core by other processes on this machine (${server}; ${load})`;
+    }
+    if (loadCores !== null && loadCores >= 90) {
+      return `load generator's core saturated, ${Math.max(0, loadCores - loadCpu)}% by other processes (${load}; ${server})`;
+    }
+    return `neither side saturated (${server}, ${load}): time went to waiting (locks, worker queue, I/O)`;
+  }
+
+  #runLoad(
+    plan: LoadPlan,
+    hooks: { onMeasuring(job: number): void; onPaused(job: number): void },
+  ): Promise<LoadResult[]> {
+    const { command, args } = nodeCommand(
+      this.#placement.loadCpus,
+      join(this.#root, 'dist', 'bench', 'load.js'),
+    );
+    const child = this.#registry.spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const seconds = plan.jobs.reduce(
+      (sum, job) => sum + job.warmupSeconds + job.durationSeconds,
+      0,
+    );
+    const limitMs = (seconds + 60 + 10 * plan.rounds * plan.jobs.length) * 1000;
+    return new Promise((resolve, reject) => {
+      const results: LoadResult[] = [];
+      let stderr = '';
+      const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+      lines.on('line', (line) => {
+        let message: { event: string; job: number; result?: LoadResult };
+        try {
+          message = JSON.parse(line) as typeof message;
+        } catch {
+          return;
+        }
+        if (message.event === 'measuring') hooks.onMeasuring(message.job);
+        if (message.event === 'paused') hooks.onPaused(message.job);
+        if (message.event === 'result' && message.result !== undefined)
+          results[message.job] = message.result;
+      });
+      child.once('error', reject);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        if (code === 0 && results.length === plan.jobs.length) resolve(results);
+        else
+          reject(
+            new Error(
+              `load generator for ${plan.jobs.map((j) => j.scenario).join(', ')} failed (exit ${code}): ${stderr.slice(-2000)}`,
+            ),
+          );
+      });
+      child.stdin?.end(JSON.stringify(plan));
+    });
+  }
+
+  // ---------------------------------------------------------------- report
+
+  #report(started: Date, finished: Date): BenchReport {
+    const scenarios: ScenarioReport[] = this.#selected.map((s) => {
+      const ran = this.#results.get(s.name);
+      if (ran !== undefined) return ran;
+      return {
+        status: 'skipped',
+        name: s.name,
+        title: s.title,
+        profile: s.profile,
+        measures: s.measures,
+        limitedBy: s.limitedBy,
+        reason: this.#skipReasons.get(s.name) ?? 'n/a (not run)',
+      };
+    });
+    const discovery = this.#discovery;
+    const options = this.#options;
+    return {
+      schema: REPORT_SCHEMA,
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      runSeconds: Math.round((finished.getTime() - started.getTime()) / 100) / 10,
+      mode: options.quick ? 'quick' : 'full',
+      options: {
+        durationSeconds: options.durationSeconds,
+        warmupSeconds: options.warmupSeconds,
+        rounds: options.rounds,
+        connections: options.connections,
+        pipelining: options.pipelining,
+        workers: this.#workers,
+        scenarioFilters: options.scenarioFilters,
+        database:
+          options.databaseUrl === null
+            ? 'embedded SQLite (fresh temporary file, seeded like npm run seed)'
+            : redactUrl(options.databaseUrl),
+        redis:
+          options.redisUrl !== null
+            ? `near cache + Redis ${redactUrl(options.redisUrl)}`
+            : this.#l2RedisUrl !== null
+              ? 'in-process near cache; spread-read-l2 used a private redis-server'
+              : 'in-process near cache only (no Redis)',
+        traceRatio: options.traceRatio,
+      },
+      machine: this.#machine,
+      placement: {
+        pinned: this.#placement.pinned,
+        server: this.#placement.serverCpus,
+        loadGenerator: this.#placement.loadCpus,
+        description: this.#placement.description,
+      },
+      dataset: {
+        seed: this.#seedLine,
+        events: discovery?.eventCount ?? 0,
+        readIds: discovery?.readIds.length ?? 0,
+        participants: discovery?.participantCount ?? 0,
+        hotEventId: discovery?.hotEventId ?? null,
+        proofEventId: discovery?.proofEventId ?? null,
+        partialCacheBytes: this.#partialCacheBytes,
+      },
+      tracing: {
+        built: this.#tracingBuilt,
+        endpoint: this.#options.otlpEndpoint ?? (this.#sink === null ? null : 'local OTLP sink'),
+        exportRequests: this.#sink?.exports ?? 0,
+        exportBytes: this.#sink?.bytes ?? 0,
+      },
+      scenarios,
+      ratios: this.#ratios(),
+      scale: this.#scaleSummary(),
+      traceProof: this.#traceProof,
+      serverLog: this.#serverLog,
+      problems: this.#problems,
+    };
+  }
+
+  #ratios(): Ratio[] {
+    const r = (name: string): RanScenario | undefined => this.#results.get(name);
+    const ratio = (
+      name: string,
+      label: string,
+      basis: string,
+      a: RanScenario | undefined,
+      b: RanScenario | undefined,
+      pick: (s: RanScenario) => number,
+      missing: string,
+    ): Ratio => {
+      if (a === undefined || b === undefined || pick(b) === 0) {
+        return { name, label, value: null, display: missing, basis };
+      }
+      const value = Math.round((pick(a) / pick(b)) * 100) / 100;
+      return { name, label, value, display: `${value}x`, basis };
+    };
+    const rps = (s: RanScenario): number => s.requestsPerSecond;
+    // CPU per request, inverted so that, like req/s, bigger is better: robust to other
+    // processes taking the server's core, which moves req/s but not the cost of a request.
+    const perCpu = (s: RanScenario): number =>
+      s.serverCpuMicrosPerRequest === null || s.serverCpuMicrosPerRequest === 0
+        ? 0
+        : 1 / s.serverCpuMicrosPerRequest;
+    const p50 = (s: RanScenario): number => s.latencyMs.p50;
+    const notRun = 'n/a (scenario not run)';
+    const tracingMissing = !this.#tracingBuilt
+      ? 'n/a (tracing not built)'
+      : this.#tracedExportedNothing
+        ? 'n/a (tracing built, but no spans reached the OTLP sink)'
+        : notRun;
+    const traced = this.#tracedExportedNothing ? undefined : r('hot-read-traced');
+    const sampled = this.#tracedExportedNothing ? undefined : r('hot-read-sampled');
+    return [
+      ratio(
+        'cachedVsBare',
+        'cached read / bare uWS ceiling, req/s',
+        'hot-read ÷ bare-ceiling',
+        r('hot-read'),
+        r('bare-ceiling'),
+        rps,
+        notRun,
+      ),
+      ratio(
+        'cachedVsBareCpu',
+        'cached read / bare uWS ceiling, requests per server CPU-second',
+        'bare-ceiling µs/req ÷ hot-read µs/req',
+        r('hot-read'),
+        r('bare-ceiling'),
+        perCpu,
+        notRun,
+      ),
+      ratio(
+        'cachedVsBarePipelined',
+        'cached read / bare uWS ceiling, req/s, pipelined',
+        'hot-read-pipelined ÷ bare-ceiling-pipelined',
+        r('hot-read-pipelined'),
+        r('bare-ceiling-pipelined'),
+        rps,
+        notRun,
+      ),
+      ratio(
+        'missVsHitLatency',
+        'cache miss p50 / cache hit p50',
+        'miss-read ÷ spread-read (same ids)',
+        r('miss-read'),
+        r('spread-read'),
+        p50,
+        notRun,
+      ),
+      ratio(
+        'hitVsMissThroughput',
+        'cache hit / cache miss, req/s',
+        'spread-read ÷ miss-read (same ids)',
+        r('spread-read'),
+        r('miss-read'),
+        rps,
+        notRun,
+      ),
+      ratio(
+        'hitVsMissCpu',
+        'cache hit / cache miss, requests per server CPU-second',
+        'miss-read µs/req ÷ spread-read µs/req',
+        r('spread-read'),
+        r('miss-read'),
+        perCpu,
+        notRun,
+      ),
+      ratio(
+        'tracedVsUntraced',
+        'traced / untraced cached read, req/s',
+        `hot-read-traced (ratio ${this.#options.traceRatio}) ÷ hot-read`,
+        traced,
+        r('hot-read'),
+        rps,
+        tracingMissing,
+      ),
+      ratio(
+        'tracedSampledVsUntraced',
+        'traced at default sampling / untraced cached read, req/s',
+        'hot-read-sampled ÷ hot-read',
+        sampled,
+        r('hot-read'),
+        rps,
+        tracingMissing,
+      ),
+      ratio(
+        'tracedVsUntracedCpu',
+        'traced / untraced cached read, requests per server CPU-second',
+        'hot-read µs/req ÷ hot-read-traced µs/req',
+        traced,
+        r('hot-read'),
+        perCpu,
+        tracingMissing,
+      ),
+      ratio(
+        'scaleLargeVsSmall',
+        'GET by id, large / small database, req/s',
+        'scale-large ÷ scale-small (cache off)',
+        r('scale-large'),
+        r('scale-small'),
+        rps,
+        notRun,
+      ),
+    ];
+  }
+
+  #scaleSummary(): BenchReport['scale'] {
+    const entry = (profile: 'scale-small' | 'scale-large') => {
+      const database = this.#scaleDatabases.get(profile);
+      const result = this.#results.get(profile);
+      if (database === undefined || result === undefined) return null;
+      return {
+        ...database,
+        requestsPerSecond: result.requestsPerSecond,
+        p50Ms: result.latencyMs.p50,
+      };
+    };
+    const small = entry('scale-small');
+    const large = entry('scale-large');
+    if (small === null || large === null) {
+      return { small, large, note: 'not run (both scale scenarios are needed)' };
+    }
+    const quick = this.#options.quick
+      ? " (--quick: the large database is 100k events, the full run's is 1M)"
+      : '';
+    const note =
+      `GET /event/{random id} with the cache off: ${small.events.toLocaleString('en-US')} events ` +
+      `(${small.databaseMiB} MiB) ${small.requestsPerSecond.toLocaleString('en-US')} req/s, p50 ${small.p50Ms} ms; ` +
+      `${large.events.toLocaleString('en-US')} events (${large.databaseMiB} MiB) ` +
+      `${large.requestsPerSecond.toLocaleString('en-US')} req/s, p50 ${large.p50Ms} ms${quick}`;
+    return { small, large, note };
+  }
+}
+
+// -------------------------------------------------------------------- helpers
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function forEachLimit<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++] as T);
+  });
+  await Promise.all(runners);
+}
+
+async function waitUntilReady(
+  server: RunningServer,
+  path: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  server.child.once('exit', () => (exited = true));
+  let lastError = '';
+  while (Date.now() < deadline) {
+    if (exited || server.child.exitCode !== null)
+      throw new Error(`the process exited (${server.child.exitCode})`);
+    try {
+      const answer = await fetch(`${server.url}${path}`, { signal: AbortSignal.timeout(2000) });
+      await answer.arrayBuffer();
+      if (answer.status === 200) return;
+      lastError = `status ${answer.status}`;
+    } catch (error) {
+      lastError = String(error);
+    }
+    await sleep(100);
+  }
+  throw new Error(`not ready after ${timeoutMs} ms (${lastError})`);
+}
+
+/** Warn-and-above lines of a server log, grouped by message. */
+async function summarizeLog(
+  file: string,
+): Promise<Array<{ level: string; message: string; count: number }>> {
+  const groups = new Map<string, { level: string; message: string; count: number }>();
+  const lines = createInterface({ input: createReadStream(file) });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    let level = 'stderr';
+    let message = line.slice(0, 300);
+    try {
+      const parsed = JSON.parse(line) as {
+        level?: string | number;
+        msg?: string;
+        err?: { message?: string };
+      };
+      level = String(parsed.level ?? 'info');
+      message = parsed.msg ?? message;
+      if (parsed.err?.message !== undefined) message += `: ${parsed.err.message.slice(0, 200)}`;
+    } catch {
+      // not JSON: a crash trace or a library's console output
+    }
+    if (['info', 'debug', 'trace', '30', '20', '10'].includes(level)) continue;
+    const key = `${level}\u0000${message}`;
+    const group = groups.get(key) ?? { level, message, count: 0 };
+    group.count++;
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+/** Whether the compiled server contains an OpenTelemetry setup that reads OTEL_* variables. */
+async function detectTracing(root: string): Promise<boolean> {
+  const folder = join(root, 'dist', 'src');
+  const files = (await readdir(folder, { recursive: true })).filter((f) => f.endsWith('.js'));
+  for (const file of files) {
+    const text = await readFile(join(folder, file), 'utf8');
+    if (text.includes("from '@opentelemetry/")) return true;
+  }
+  return false;
+}
+
+async function writeReports(
+  report: BenchReport,
+  options: BenchOptions,
+  root: string,
+): Promise<string[]> {
+  await mkdir(options.outDir, { recursive: true });
+  const stamp = report.startedAt.replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  const markdown = renderMarkdown(report);
+  const written: string[] = [];
+  for (const name of [stamp, 'latest']) {
+    await writeFile(join(options.outDir, `${name}.json`), json);
+    await writeFile(join(options.outDir, `${name}.md`), markdown);
+    written.push(join(options.outDir, `${name}.json`), join(options.outDir, `${name}.md`));
+  }
+  if (options.writeSummary) {
+    const summary = join(root, 'bench', 'results', 'summary.md');
+    await mkdir(join(root, 'bench', 'results'), { recursive: true });
+    await copyFile(join(options.outDir, 'latest.md'), summary);
+    written.push(summary);
+  }
+  return written;
+}
+
+async function main(): Promise<void> {
+  const root = process.cwd();
+  let options: BenchOptions;
+  try {
+    options = parseOptions(process.argv.slice(2), root);
+  } catch (error) {
+    if (!(error instanceof OptionsError)) throw error;
+    process.stderr.write(`${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  for (const file of ['dist/src/main.js', 'dist/src/seed.js', 'dist/bench/load.js']) {
+    await stat(join(root, file)).catch(() => {
+      throw new Error(`${file} is missing: run npm run build first (npm run bench does)`);
+    });
+  }
+
+  const bench = new Bench(options, root, await detectTracing(root));
+  let stopping = false;
+  const cleanUp = async (): Promise<void> => {
+    await bench.registry.stopAll();
+    if (bench.tmp !== '' && !options.keep) await rm(bench.tmp, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`\n${signal}: stopping the processes the bench started ...\n`);
+      void cleanUp().finally(() => process.exit(130));
+    });
+  }
+  process.once('exit', () => bench.registry.killAll());
+
+  let report: BenchReport;
+  try {
+    report = await bench.run();
+  } finally {
+    if (!stopping) await cleanUp();
+  }
+  if (options.keep) log(`Kept ${bench.tmp}`);
+
+  log('');
+  log(renderText(report));
+  const written = await writeReports(report, options, root);
+  log('');
+  log(`Wrote ${written.join(', ')}`);
+  if (report.problems.length > 0) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});
