@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import type {
   EventDocument,
   EventInput,
+  EventSummary,
   OrganizerDocument,
   OrganizerInput,
   ParticipantDocument,
@@ -14,7 +15,7 @@ import type {
   SpeakerDocument,
   SpeakerInput,
 } from '../../src/domain/types.js';
-import { availableDialects } from '../support/dialects.js';
+import { availableDialects, type TestDialect } from '../support/dialects.js';
 import { assertMatchesContract } from '../support/openapi-responses.js';
 import {
   startTestServer,
@@ -22,12 +23,6 @@ import {
   type TestResponse,
   type TestServer,
 } from '../support/server.js';
-
-export interface Dialect {
-  name: string;
-  url: string;
-  cleanup(): Promise<void>;
-}
 
 /** A response that knows which request produced it, for readable failures. */
 export interface ApiResponse extends TestResponse {
@@ -54,7 +49,68 @@ export function futureDate(days = 0, hours = 10): string {
 }
 
 export function expectStatus(response: ApiResponse, status: number): void {
-  assert.is(response.status, status, `${response.label} answered ${response.status}: ${clip(response.text)}`);
+  assert.is(
+    response.status,
+    status,
+    `${response.label} answered ${response.status}: ${clip(response.text)}`,
+  );
+}
+
+/** The `X-Pagination` header of a list answer, parsed. */
+export interface PaginationMeta {
+  totalCount: number;
+  pageSize: number;
+  pageNumber: number;
+  totalPages: number;
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+}
+
+export function paginationOf(response: TestResponse): PaginationMeta {
+  const header = response.headers.get('x-pagination');
+  assert.ok(header !== null, 'X-Pagination header');
+  return JSON.parse(header) as PaginationMeta;
+}
+
+/** The summary an organizer or speaker document shows of `event`. */
+export function summaryOf(event: EventDocument): EventSummary {
+  const { id, title, description, date, location } = event;
+  return { id, title, description, date, location };
+}
+
+/** The PUT /event/update/{id} body that keeps every field of `event` as it is. */
+export function inputOf(event: EventDocument): EventInput {
+  return {
+    title: event.title,
+    description: event.description,
+    date: event.date,
+    location: event.location,
+    category: event.category,
+    capacity: event.capacity,
+    organizerId: event.organizer?.id ?? 0,
+  };
+}
+
+/** Embedded lists have no contracted order: compare them sorted by id. */
+export function byId<T extends { id: number }>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => a.id - b.id);
+}
+
+export function idsOf(items: readonly { id: number }[]): number[] {
+  return byId(items).map((item) => item.id);
+}
+
+/** Runs `make(0..count-1)` ten at a time, in order of index. */
+export async function inBatches<T>(
+  count: number,
+  make: (index: number) => Promise<T>,
+): Promise<T[]> {
+  const made: T[] = [];
+  for (let start = 0; start < count; start += 10) {
+    const batch = Array.from({ length: Math.min(10, count - start) }, (_, i) => make(start + i));
+    made.push(...(await Promise.all(batch)));
+  }
+  return made;
 }
 
 function clip(text: string): string {
@@ -62,12 +118,12 @@ function clip(text: string): string {
 }
 
 export class ApiFixture {
-  readonly dialect: Dialect;
+  readonly dialect: TestDialect;
   readonly #options: FixtureOptions;
   #server: TestServer | null = null;
   #token: string | null = null;
 
-  constructor(dialect: Dialect, options: FixtureOptions = {}) {
+  constructor(dialect: TestDialect, options: FixtureOptions = {}) {
     this.dialect = dialect;
     this.#options = options;
   }
@@ -84,7 +140,10 @@ export class ApiFixture {
   }
 
   async start(): Promise<void> {
-    const server = await startTestServer({ databaseUrl: this.dialect.url, env: this.#options.env ?? {} });
+    const server = await startTestServer({
+      databaseUrl: this.dialect.url,
+      env: this.#options.env ?? {},
+    });
     this.#server = server;
     if (this.#options.login !== false) this.#token = await server.login();
   }
@@ -104,7 +163,11 @@ export class ApiFixture {
 
   /** A request with the logged-in user's token and `body` as JSON (when given). */
   send(method: string, path: string, body?: unknown): Promise<ApiResponse> {
-    return this.request(method, path, body === undefined ? { token: this.token } : { body, token: this.token });
+    return this.request(
+      method,
+      path,
+      body === undefined ? { token: this.token } : { body, token: this.token },
+    );
   }
 
   get(path: string, headers: Record<string, string> = {}): Promise<ApiResponse> {

@@ -12,7 +12,14 @@ import {
 import * as assert from 'uvu/assert';
 import type { UserDocument } from '../../src/domain/types.js';
 import { assertMatchesContract, assertProblem } from '../support/openapi-responses.js';
-import { dialectSuites, expectStatus, futureDate, nextNumber, type ApiFixture } from './api-fixture.js';
+import {
+  dialectSuites,
+  expectStatus,
+  futureDate,
+  nextNumber,
+  type ApiFixture,
+  type ApiResponse,
+} from './api-fixture.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -24,28 +31,78 @@ interface ProtectedRoute {
 }
 
 /** Every protected route of the contract, with a body that is valid for it. */
-function protectedRoutes(ids: { organizer: number; event: number; speaker: number; participant: number }): ProtectedRoute[] {
+function protectedRoutes(ids: {
+  organizer: number;
+  event: number;
+  speaker: number;
+  participant: number;
+}): ProtectedRoute[] {
   const organizer = { name: 'Changed Name', email: 'changed@example.test' };
-  const event = { title: 'Changed', date: futureDate(5), location: 'Elsewhere', organizerId: ids.organizer };
+  const event = {
+    title: 'Changed',
+    date: futureDate(5),
+    location: 'Elsewhere',
+    organizerId: ids.organizer,
+  };
   const speaker = { name: 'Changed', email: 'changed@example.test', biography: 'Changed.' };
   const participant = { name: 'Changed', email: 'changed@example.test' };
   return [
-    { operationId: 'auth.changePassword', method: 'PUT', path: '/authentication/change-password', body: { currentPassword: PASSWORD, newPassword: 'a new password' } },
+    {
+      operationId: 'auth.changePassword',
+      method: 'PUT',
+      path: '/authentication/change-password',
+      body: { currentPassword: PASSWORD, newPassword: 'a new password' },
+    },
     { operationId: 'auth.data', method: 'GET', path: '/authentication/data' },
     { operationId: 'event.create', method: 'POST', path: '/event', body: event },
     { operationId: 'event.update', method: 'PUT', path: `/event/update/${ids.event}`, body: event },
     { operationId: 'event.delete', method: 'DELETE', path: `/event/delete/${ids.event}` },
     { operationId: 'organizer.create', method: 'POST', path: '/organizer', body: organizer },
-    { operationId: 'organizer.assignEvent', method: 'POST', path: `/organizer/${ids.organizer}/event/${ids.event}` },
-    { operationId: 'organizer.update', method: 'PUT', path: `/organizer/update/${ids.organizer}`, body: organizer },
-    { operationId: 'organizer.delete', method: 'DELETE', path: `/organizer/delete/${ids.organizer}` },
+    {
+      operationId: 'organizer.assignEvent',
+      method: 'POST',
+      path: `/organizer/${ids.organizer}/event/${ids.event}`,
+    },
+    {
+      operationId: 'organizer.update',
+      method: 'PUT',
+      path: `/organizer/update/${ids.organizer}`,
+      body: organizer,
+    },
+    {
+      operationId: 'organizer.delete',
+      method: 'DELETE',
+      path: `/organizer/delete/${ids.organizer}`,
+    },
     { operationId: 'participant.create', method: 'POST', path: '/participant', body: participant },
-    { operationId: 'participant.register', method: 'POST', path: `/participant/${ids.event}/participant/${ids.participant}` },
-    { operationId: 'participant.update', method: 'PUT', path: `/participant/update/${ids.participant}`, body: participant },
-    { operationId: 'participant.delete', method: 'DELETE', path: `/participant/delete/${ids.participant}` },
+    {
+      operationId: 'participant.register',
+      method: 'POST',
+      path: `/participant/${ids.event}/participant/${ids.participant}`,
+    },
+    {
+      operationId: 'participant.update',
+      method: 'PUT',
+      path: `/participant/update/${ids.participant}`,
+      body: participant,
+    },
+    {
+      operationId: 'participant.delete',
+      method: 'DELETE',
+      path: `/participant/delete/${ids.participant}`,
+    },
     { operationId: 'speaker.create', method: 'POST', path: '/speaker', body: speaker },
-    { operationId: 'speaker.linkEvent', method: 'POST', path: `/speaker/${ids.speaker}/event/${ids.event}` },
-    { operationId: 'speaker.update', method: 'PUT', path: `/speaker/update/${ids.speaker}`, body: speaker },
+    {
+      operationId: 'speaker.linkEvent',
+      method: 'POST',
+      path: `/speaker/${ids.speaker}/event/${ids.event}`,
+    },
+    {
+      operationId: 'speaker.update',
+      method: 'PUT',
+      path: `/speaker/update/${ids.speaker}`,
+      body: speaker,
+    },
     { operationId: 'speaker.delete', method: 'DELETE', path: `/speaker/delete/${ids.speaker}` },
   ];
 }
@@ -60,7 +117,9 @@ async function registerUser(api: ApiFixture, email: string, password = PASSWORD)
 }
 
 async function loginAs(api: ApiFixture, email: string, password = PASSWORD): Promise<string> {
-  const response = await api.request('POST', '/authentication/login', { body: { email, password } });
+  const response = await api.request('POST', '/authentication/login', {
+    body: { email, password },
+  });
   expectStatus(response, 200);
   assertMatchesContract('auth.login', response);
   return (response.body as { token: string }).token;
@@ -80,7 +139,9 @@ function sign(claims: JWTPayload, secret: Uint8Array, alg = 'HS256'): Promise<st
 }
 
 /** A local JWKS endpoint that counts requests: the server must never fetch it. */
-async function startKeyServer(jwks: unknown): Promise<{ server: Server; url: string; hits: () => number }> {
+async function startKeyServer(
+  jwks: unknown,
+): Promise<{ server: Server; url: string; hits: () => number }> {
   let hits = 0;
   const server = createServer((_request, response) => {
     hits++;
@@ -119,6 +180,21 @@ await dialectSuites('authentication routes', (test, api) => {
     assertMatchesContract('auth.register', response);
   });
 
+  test('two simultaneous registrations of one e-mail: one 201 and one 409 EMAIL_TAKEN', async () => {
+    const email = uniqueEmail();
+    const register = (address: string) =>
+      api.request('POST', '/authentication/register', {
+        body: { username: 'Racer', email: address, password: PASSWORD },
+      });
+
+    const answers = await Promise.all([register(email), register(email.toUpperCase())]);
+
+    assert.equal(answers.map((response) => response.status).sort(), [201, 409]);
+    const loser = answers.find((response) => response.status === 409);
+    if (loser !== undefined) assertProblem(loser, 409, 'EMAIL_TAKEN');
+    for (const response of answers) assertMatchesContract('auth.register', response);
+  });
+
   test('answers 400 VALIDATION_FAILED naming each invalid registration field', async () => {
     const cases: [unknown, string][] = [
       [{ username: 'A', email: uniqueEmail(), password: 'short77' }, 'password'],
@@ -154,7 +230,9 @@ await dialectSuites('authentication routes', (test, api) => {
     const user = await registerUser(api, email);
     const before = seconds();
 
-    const response = await api.request('POST', '/authentication/login', { body: { email, password: PASSWORD } });
+    const response = await api.request('POST', '/authentication/login', {
+      body: { email, password: PASSWORD },
+    });
 
     expectStatus(response, 200);
     assertMatchesContract('auth.login', response);
@@ -167,12 +245,24 @@ await dialectSuites('authentication routes', (test, api) => {
     assert.is(claims['name'], user.username);
     assert.is(claims['email'], email);
     assert.is(claims.iss, jwt.issuer);
-    assert.ok(claims.aud === jwt.audience || (Array.isArray(claims.aud) && claims.aud.includes(jwt.audience)));
+    assert.ok(
+      claims.aud === jwt.audience ||
+        (Array.isArray(claims.aud) && claims.aud.includes(jwt.audience)),
+    );
     assert.type(claims.iat, 'number');
     assert.is((claims.exp ?? 0) - (claims.iat ?? 0), 4 * 3600);
     assert.ok((claims.iat ?? 0) >= before - 5 && (claims.iat ?? 0) <= seconds() + 5, 'iat is now');
     assert.is(new Date(expiresAt).getTime(), (claims.exp ?? 0) * 1000, 'expiresAt is exp');
     assert.not.ok(JSON.stringify(claims).includes(PASSWORD), 'no password in the token');
+  });
+
+  test('answers 401 to a login whose e-mail and password are SQL', async () => {
+    const response = await api.request('POST', '/authentication/login', {
+      body: { email: "' OR 1=1 --", password: "' OR '1'='1" },
+    });
+
+    assertProblem(response, 401, 'INVALID_CREDENTIALS');
+    assertMatchesContract('auth.login', response);
   });
 
   test('logs in with the e-mail written in another letter case', async () => {
@@ -203,7 +293,9 @@ await dialectSuites('authentication routes', (test, api) => {
   });
 
   test('answers 400 VALIDATION_FAILED to a login without a password', async () => {
-    const response = await api.request('POST', '/authentication/login', { body: { email: uniqueEmail() } });
+    const response = await api.request('POST', '/authentication/login', {
+      body: { email: uniqueEmail() },
+    });
 
     const problem = assertProblem(response, 400, 'VALIDATION_FAILED');
     assertMatchesContract('auth.login', response);
@@ -235,7 +327,9 @@ await dialectSuites('authentication routes', (test, api) => {
 
     expectStatus(response, 204);
     assertMatchesContract('auth.changePassword', response);
-    const oldLogin = await api.request('POST', '/authentication/login', { body: { email, password: PASSWORD } });
+    const oldLogin = await api.request('POST', '/authentication/login', {
+      body: { email, password: PASSWORD },
+    });
     assertProblem(oldLogin, 401, 'INVALID_CREDENTIALS');
     await loginAs(api, email, newPassword);
   });
@@ -287,7 +381,11 @@ await dialectSuites('authentication routes', (test, api) => {
   });
 
   test('answers 401 UNAUTHORIZED with a Bearer challenge without a token or with another scheme', async () => {
-    const variants: Record<string, string>[] = [{}, { authorization: 'Basic dXNlcjpwYXNz' }, { authorization: 'Bearer' }];
+    const variants: Record<string, string>[] = [
+      {},
+      { authorization: 'Basic dXNlcjpwYXNz' },
+      { authorization: 'Bearer' },
+    ];
     for (const headers of variants) {
       const response = await api.request('GET', '/authentication/data', { headers });
 
@@ -302,7 +400,9 @@ await dialectSuites('authentication routes', (test, api) => {
     const claims = decodeJwt(api.token);
     const now = seconds();
     const [header = '', payload = '', signature = ''] = api.token.split('.');
-    const tamperedPayload = Buffer.from(JSON.stringify({ ...claims, sub: '999999' })).toString('base64url');
+    const tamperedPayload = Buffer.from(JSON.stringify({ ...claims, sub: '999999' })).toString(
+      'base64url',
+    );
     const otherSecret = new TextEncoder().encode('another-secret-of-at-least-32-bytes-long!!');
 
     const tokens: Record<string, string> = {
@@ -329,7 +429,11 @@ await dialectSuites('authentication routes', (test, api) => {
       assert.is(response.status, 401, `${kind}: ${response.text}`);
       assertProblem(response, 401, 'INVALID_TOKEN');
       assertMatchesContract('auth.data', response);
-      assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer\b.*error="invalid_token"/, kind);
+      assert.match(
+        response.headers.get('www-authenticate') ?? '',
+        /^Bearer\b.*error="invalid_token"/,
+        kind,
+      );
     }
   });
 
@@ -357,10 +461,19 @@ await dialectSuites('authentication routes', (test, api) => {
     const event = await api.createEvent(organizer.id);
     const speaker = await api.createSpeaker();
     const participant = await api.createParticipant();
-    const ids = { organizer: organizer.id, event: event.id, speaker: speaker.id, participant: participant.id };
+    const ids = {
+      organizer: organizer.id,
+      event: event.id,
+      speaker: speaker.id,
+      participant: participant.id,
+    };
 
     for (const route of protectedRoutes(ids)) {
-      const response = await api.request(route.method, route.path, route.body === undefined ? {} : { body: route.body });
+      const response = await api.request(
+        route.method,
+        route.path,
+        route.body === undefined ? {} : { body: route.body },
+      );
 
       assert.is(response.status, 401, `${route.method} ${route.path}: ${response.text}`);
       assertProblem(response, 401, 'UNAUTHORIZED');
@@ -370,7 +483,15 @@ await dialectSuites('authentication routes', (test, api) => {
 
     assert.equal(await api.read(`/organizer/${organizer.id}`, 'organizer.get'), {
       ...organizer,
-      events: [{ id: event.id, title: event.title, description: null, date: event.date, location: event.location }],
+      events: [
+        {
+          id: event.id,
+          title: event.title,
+          description: null,
+          date: event.date,
+          location: event.location,
+        },
+      ],
     });
     assert.equal(await api.read(`/event/${event.id}`, 'event.get'), event);
     assert.equal(await api.read(`/speaker/${speaker.id}`, 'speaker.get'), speaker);
@@ -382,7 +503,12 @@ await dialectSuites('authentication routes', (test, api) => {
     const event = await api.createEvent(organizer.id);
     const speaker = await api.createSpeaker();
     const participant = await api.createParticipant();
-    const ids = { organizer: organizer.id, event: event.id, speaker: speaker.id, participant: participant.id };
+    const ids = {
+      organizer: organizer.id,
+      event: event.id,
+      speaker: speaker.id,
+      participant: participant.id,
+    };
     const claims = decodeJwt(api.token);
     const { jwt } = api.server.config;
     const badTokens = [
@@ -411,5 +537,60 @@ await dialectSuites('authentication routes', (test, api) => {
     assert.equal(await api.read(`/participant/${participant.id}`, 'participant.get'), participant);
     const stored = await api.read<{ name: string }>(`/organizer/${organizer.id}`, 'organizer.get');
     assert.is(stored.name, organizer.name);
+  });
+  test('takes as long to refuse an unknown e-mail as a wrong password', async () => {
+    const email = uniqueEmail();
+    await registerUser(api, email);
+    const timeLogin = async (body: unknown) => {
+      const startedAt = performance.now();
+      assertProblem(
+        await api.request('POST', '/authentication/login', { body }),
+        401,
+        'INVALID_CREDENTIALS',
+      );
+      return performance.now() - startedAt;
+    };
+    const median = (values: number[]) =>
+      [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+    const wrong: number[] = [];
+    const unknown: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      wrong.push(await timeLogin({ email, password: 'not the password' }));
+      unknown.push(await timeLogin({ email: uniqueEmail(), password: 'not the password' }));
+    }
+
+    // scrypt dominates a wrong-password answer; an unknown e-mail must cost the same work.
+    assert.ok(
+      median(unknown) > median(wrong) * 0.5,
+      `unknown ${median(unknown)} ms vs wrong ${median(wrong)} ms`,
+    );
+  });
+
+  // Last in the suite: a limiter may lock this account or this client out for a while.
+  test('rate-limits repeated failed logins with 429 and Retry-After while other routes keep serving', async () => {
+    const email = uniqueEmail();
+    await registerUser(api, email);
+
+    const statuses: number[] = [];
+    let limited: ApiResponse | null = null;
+    for (let attempt = 0; attempt < 10 && limited === null; attempt++) {
+      const response = await api.request('POST', '/authentication/login', {
+        body: { email, password: 'guessing wrong' },
+      });
+      statuses.push(response.status);
+      if (response.status === 429) limited = response;
+      else assertProblem(response, 401, 'INVALID_CREDENTIALS');
+    }
+
+    assert.ok(
+      limited !== null,
+      `no 429 after ${statuses.length} failed logins: ${statuses.join(',')}`,
+    );
+    assertProblem(limited, 429, 'RATE_LIMITED');
+    assertMatchesContract('auth.login', limited);
+    assert.match(limited.headers.get('retry-after') ?? '', /^\d+$/);
+    expectStatus(await api.get('/event/all'), 200);
+    expectStatus(await api.request('GET', '/authentication/data', { token: api.token }), 200);
   });
 });

@@ -1,14 +1,13 @@
 import * as assert from 'uvu/assert';
 import type {
   EventDocument,
-  EventSummary,
   OrganizerDocument,
   ParticipantDocument,
   SpeakerDocument,
   Statistics,
 } from '../../src/domain/types.js';
-import { assertMatchesContract, assertProblem } from '../support/openapi-responses.js';
-import { dialectSuites, expectStatus, type ApiFixture } from './api-fixture.js';
+import { assertMatchesContract, assertProblem, TRACE_ID } from '../support/openapi-responses.js';
+import { dialectSuites, expectStatus, inputOf, summaryOf, type ApiFixture } from './api-fixture.js';
 
 const OPERATION_OF: Record<string, string> = {
   event: 'event.get',
@@ -39,22 +38,6 @@ async function read<T>(api: ApiFixture, path: string): Promise<T> {
   return api.read<T>(path, operationOf(path));
 }
 
-function summaryOf(event: EventDocument): EventSummary {
-  return { id: event.id, title: event.title, description: event.description, date: event.date, location: event.location };
-}
-
-function inputOf(event: EventDocument) {
-  return {
-    title: event.title,
-    description: event.description,
-    date: event.date,
-    location: event.location,
-    category: event.category,
-    capacity: event.capacity,
-    organizerId: event.organizer?.id ?? 0,
-  };
-}
-
 async function statistics(api: ApiFixture): Promise<Statistics> {
   return read<Statistics>(api, '/dashboard/statistics/all');
 }
@@ -81,7 +64,8 @@ await dialectSuites('caching', (test, api) => {
       expectStatus(second, 200);
       assertMatchesContract(operationOf(path), first);
       assertMatchesContract(operationOf(path), second);
-      if (!path.startsWith('/dashboard')) assert.is(first.headers.get('x-cache'), 'miss', `${path} first read`);
+      if (!path.startsWith('/dashboard'))
+        assert.is(first.headers.get('x-cache'), 'miss', `${path} first read`);
       assert.is(second.headers.get('x-cache'), 'hit', `${path} second read`);
       assert.is(second.headers.get('etag'), first.headers.get('etag'), `${path} ETag`);
       assert.is(second.text, first.text, `${path} body`);
@@ -101,7 +85,7 @@ await dialectSuites('caching', (test, api) => {
       assertMatchesContract('event.get', response);
       assert.is(response.text, '');
       assert.is(response.headers.get('etag'), etag);
-      assert.match(response.headers.get('x-trace-id') ?? '', /^[0-9a-f]{32}$/);
+      assert.match(response.headers.get('x-trace-id') ?? '', TRACE_ID);
     }
   });
 
@@ -118,7 +102,12 @@ await dialectSuites('caching', (test, api) => {
 
     assert.is(afterMiss.status, 304);
     assert.is(afterMiss.headers.get('x-cache'), 'miss');
-    for (const path of [`/organizer/${organizer.id}`, `/speaker/${speaker.id}`, `/participant/${participant.id}`, '/dashboard/statistics/all']) {
+    for (const path of [
+      `/organizer/${organizer.id}`,
+      `/speaker/${speaker.id}`,
+      `/participant/${participant.id}`,
+      '/dashboard/statistics/all',
+    ]) {
       const etag = (await api.get(path)).headers.get('etag') ?? '';
       const response = await api.get(path, { 'if-none-match': etag });
       assert.is(response.status, 304, path);
@@ -131,7 +120,13 @@ await dialectSuites('caching', (test, api) => {
     const event = await api.createEvent(organizer.id);
     const path = `/event/${event.id}`;
     const oldEtag = (await api.get(path)).headers.get('etag') ?? '';
-    expectStatus(await api.send('PUT', `/event/update/${event.id}`, { ...inputOf(event), title: 'Changed Title' }), 200);
+    expectStatus(
+      await api.send('PUT', `/event/update/${event.id}`, {
+        ...inputOf(event),
+        title: 'Changed Title',
+      }),
+      200,
+    );
 
     const response = await api.get(path, { 'if-none-match': oldEtag });
 
@@ -156,10 +151,41 @@ await dialectSuites('caching', (test, api) => {
     });
 
     expectStatus(updated, 200);
-    const summary = { ...summaryOf(event), title: 'New Title', description: 'New description', location: 'New Place' };
+    const summary = {
+      ...summaryOf(event),
+      title: 'New Title',
+      description: 'New description',
+      location: 'New Place',
+    };
     assert.equal(await read(api, `/event/${event.id}`), updated.body);
-    assert.equal((await read<OrganizerDocument>(api, `/organizer/${organizer.id}`)).events, [summary]);
+    assert.equal((await read<OrganizerDocument>(api, `/organizer/${organizer.id}`)).events, [
+      summary,
+    ]);
     assert.equal((await read<SpeakerDocument>(api, `/speaker/${speaker.id}`)).events, [summary]);
+  });
+
+  test('a read in flight during an update never leaves the old event cached', async () => {
+    const organizer = await api.createOrganizer();
+    const event = await api.createEvent(organizer.id);
+
+    for (let round = 0; round < 10; round++) {
+      const title = `Raced Title ${round}`;
+      const readers = Array.from({ length: 8 }, () => api.get(`/event/${event.id}`));
+      const update = await api.send('PUT', `/event/update/${event.id}`, {
+        ...inputOf(event),
+        title,
+      });
+      expectStatus(update, 200);
+
+      const after = await read<EventDocument>(api, `/event/${event.id}`);
+      assert.is(after.title, title, `round ${round}`);
+      for (const reader of await Promise.all(readers)) expectStatus(reader, 200);
+      assert.is(
+        (await read<EventDocument>(api, `/event/${event.id}`)).title,
+        title,
+        `round ${round}, later`,
+      );
+    }
   });
 
   test('updating an organizer refreshes its page and the pages of its events', async () => {
@@ -168,13 +194,27 @@ await dialectSuites('caching', (test, api) => {
     const second = await api.createEvent(organizer.id);
     await prime(api, `/organizer/${organizer.id}`, `/event/${first.id}`, `/event/${second.id}`);
 
-    expectStatus(await api.send('PUT', `/organizer/update/${organizer.id}`, { name: 'New Organizer Name', email: 'new.org@example.test' }), 200);
+    expectStatus(
+      await api.send('PUT', `/organizer/update/${organizer.id}`, {
+        name: 'New Organizer Name',
+        email: 'new.org@example.test',
+      }),
+      200,
+    );
 
-    const expected = { id: organizer.id, name: 'New Organizer Name', email: 'new.org@example.test' };
+    const expected = {
+      id: organizer.id,
+      name: 'New Organizer Name',
+      email: 'new.org@example.test',
+    };
     const page = await read<OrganizerDocument>(api, `/organizer/${organizer.id}`);
     assert.equal({ id: page.id, name: page.name, email: page.email }, expected);
     for (const event of [first, second]) {
-      assert.equal((await read<EventDocument>(api, `/event/${event.id}`)).organizer, expected, `event ${event.id}`);
+      assert.equal(
+        (await read<EventDocument>(api, `/event/${event.id}`)).organizer,
+        expected,
+        `event ${event.id}`,
+      );
     }
   });
 
@@ -187,8 +227,14 @@ await dialectSuites('caching', (test, api) => {
     expectStatus(await api.send('POST', `/organizer/${to.id}/event/${event.id}`), 200);
 
     assert.equal((await read<OrganizerDocument>(api, `/organizer/${from.id}`)).events, []);
-    assert.equal((await read<OrganizerDocument>(api, `/organizer/${to.id}`)).events, [summaryOf(event)]);
-    assert.equal((await read<EventDocument>(api, `/event/${event.id}`)).organizer, { id: to.id, name: to.name, email: to.email });
+    assert.equal((await read<OrganizerDocument>(api, `/organizer/${to.id}`)).events, [
+      summaryOf(event),
+    ]);
+    assert.equal((await read<EventDocument>(api, `/event/${event.id}`)).organizer, {
+      id: to.id,
+      name: to.name,
+      email: to.email,
+    });
   });
 
   test('moving an event through an update refreshes both organizers and the event', async () => {
@@ -197,11 +243,20 @@ await dialectSuites('caching', (test, api) => {
     const event = await api.createEvent(from.id);
     await prime(api, `/organizer/${from.id}`, `/organizer/${to.id}`, `/event/${event.id}`);
 
-    expectStatus(await api.send('PUT', `/event/update/${event.id}`, { ...inputOf(event), organizerId: to.id }), 200);
+    expectStatus(
+      await api.send('PUT', `/event/update/${event.id}`, { ...inputOf(event), organizerId: to.id }),
+      200,
+    );
 
     assert.equal((await read<OrganizerDocument>(api, `/organizer/${from.id}`)).events, []);
-    assert.equal((await read<OrganizerDocument>(api, `/organizer/${to.id}`)).events, [summaryOf(event)]);
-    assert.equal((await read<EventDocument>(api, `/event/${event.id}`)).organizer, { id: to.id, name: to.name, email: to.email });
+    assert.equal((await read<OrganizerDocument>(api, `/organizer/${to.id}`)).events, [
+      summaryOf(event),
+    ]);
+    assert.equal((await read<EventDocument>(api, `/event/${event.id}`)).organizer, {
+      id: to.id,
+      name: to.name,
+      email: to.email,
+    });
   });
 
   test('registering a participant refreshes the event page', async () => {
@@ -213,7 +268,9 @@ await dialectSuites('caching', (test, api) => {
     expectStatus(await api.register(event.id, participant.id), 200);
 
     const page = await read<EventDocument>(api, `/event/${event.id}`);
-    assert.equal(page.participants, [{ id: participant.id, name: participant.name, email: participant.email }]);
+    assert.equal(page.participants, [
+      { id: participant.id, name: participant.name, email: participant.email },
+    ]);
   });
 
   test('updating a participant refreshes their page and every event page that lists them', async () => {
@@ -223,13 +280,24 @@ await dialectSuites('caching', (test, api) => {
     for (const event of events) expectStatus(await api.register(event.id, participant.id), 200);
     await prime(api, `/participant/${participant.id}`, ...events.map((e) => `/event/${e.id}`));
 
-    const body = { name: 'New Participant Name', email: 'new.participant@example.test', interests: 'Tea' };
+    const body = {
+      name: 'New Participant Name',
+      email: 'new.participant@example.test',
+      interests: 'Tea',
+    };
     expectStatus(await api.send('PUT', `/participant/update/${participant.id}`, body), 200);
 
-    assert.equal(await read(api, `/participant/${participant.id}`), { id: participant.id, ...body });
+    assert.equal(await read(api, `/participant/${participant.id}`), {
+      id: participant.id,
+      ...body,
+    });
     for (const event of events) {
       const page = await read<EventDocument>(api, `/event/${event.id}`);
-      assert.equal(page.participants, [{ id: participant.id, name: body.name, email: body.email }], `event ${event.id}`);
+      assert.equal(
+        page.participants,
+        [{ id: participant.id, name: body.name, email: body.email }],
+        `event ${event.id}`,
+      );
     }
   });
 
@@ -241,7 +309,9 @@ await dialectSuites('caching', (test, api) => {
 
     expectStatus(await api.link(speaker.id, event.id), 200);
 
-    assert.equal((await read<SpeakerDocument>(api, `/speaker/${speaker.id}`)).events, [summaryOf(event)]);
+    assert.equal((await read<SpeakerDocument>(api, `/speaker/${speaker.id}`)).events, [
+      summaryOf(event),
+    ]);
     assert.equal((await read<EventDocument>(api, `/event/${event.id}`)).speakers, [
       { id: speaker.id, name: speaker.name, email: speaker.email, expertise: 'Caching' },
     ]);
@@ -254,14 +324,21 @@ await dialectSuites('caching', (test, api) => {
     for (const event of events) expectStatus(await api.link(speaker.id, event.id), 200);
     await prime(api, `/speaker/${speaker.id}`, ...events.map((e) => `/event/${e.id}`));
 
-    const body = { name: 'New Speaker Name', email: 'new.speaker@example.test', biography: 'New bio.', expertise: 'Новое' };
+    const body = {
+      name: 'New Speaker Name',
+      email: 'new.speaker@example.test',
+      biography: 'New bio.',
+      expertise: 'Новое',
+    };
     expectStatus(await api.send('PUT', `/speaker/update/${speaker.id}`, body), 200);
 
     const page = await read<SpeakerDocument>(api, `/speaker/${speaker.id}`);
     assert.equal({ ...page, events: [] }, { id: speaker.id, ...body, events: [] });
     for (const event of events) {
       const eventPage = await read<EventDocument>(api, `/event/${event.id}`);
-      assert.equal(eventPage.speakers, [{ id: speaker.id, name: body.name, email: body.email, expertise: body.expertise }]);
+      assert.equal(eventPage.speakers, [
+        { id: speaker.id, name: body.name, email: body.email, expertise: body.expertise },
+      ]);
     }
   });
 
@@ -275,7 +352,8 @@ await dialectSuites('caching', (test, api) => {
     expectStatus(await api.send('DELETE', `/speaker/delete/${speaker.id}`), 204);
 
     assertProblem(await api.get(`/speaker/${speaker.id}`), 404, 'NOT_FOUND');
-    for (const event of events) assert.equal((await read<EventDocument>(api, `/event/${event.id}`)).speakers, []);
+    for (const event of events)
+      assert.equal((await read<EventDocument>(api, `/event/${event.id}`)).speakers, []);
   });
 
   test('deleting a participant makes their page 404 at once and refreshes the events that showed them', async () => {
@@ -288,7 +366,8 @@ await dialectSuites('caching', (test, api) => {
     expectStatus(await api.send('DELETE', `/participant/delete/${participant.id}`), 204);
 
     assertProblem(await api.get(`/participant/${participant.id}`), 404, 'NOT_FOUND');
-    for (const event of events) assert.equal((await read<EventDocument>(api, `/event/${event.id}`)).participants, []);
+    for (const event of events)
+      assert.equal((await read<EventDocument>(api, `/event/${event.id}`)).participants, []);
   });
 
   test('deleting an event makes its page 404 at once and refreshes its organizer and speakers', async () => {
@@ -302,7 +381,9 @@ await dialectSuites('caching', (test, api) => {
     expectStatus(await api.send('DELETE', `/event/delete/${event.id}`), 204);
 
     assertProblem(await api.get(`/event/${event.id}`), 404, 'NOT_FOUND');
-    assert.equal((await read<OrganizerDocument>(api, `/organizer/${organizer.id}`)).events, [summaryOf(kept)]);
+    assert.equal((await read<OrganizerDocument>(api, `/organizer/${organizer.id}`)).events, [
+      summaryOf(kept),
+    ]);
     assert.equal((await read<SpeakerDocument>(api, `/speaker/${speaker.id}`)).events, []);
   });
 
@@ -313,7 +394,8 @@ await dialectSuites('caching', (test, api) => {
     const elsewhere = await api.createEvent(other.id);
     const speaker = await api.createSpeaker();
     const participant = await api.createParticipant();
-    for (const event of [...events, elsewhere]) expectStatus(await api.link(speaker.id, event.id), 200);
+    for (const event of [...events, elsewhere])
+      expectStatus(await api.link(speaker.id, event.id), 200);
     expectStatus(await api.register(events[0]?.id ?? 0, participant.id), 200);
     await prime(
       api,
@@ -326,9 +408,15 @@ await dialectSuites('caching', (test, api) => {
     expectStatus(await api.send('DELETE', `/organizer/delete/${organizer.id}`), 204);
 
     assertProblem(await api.get(`/organizer/${organizer.id}`), 404, 'NOT_FOUND');
-    for (const event of events) assertProblem(await api.get(`/event/${event.id}`), 404, 'NOT_FOUND');
-    assert.equal((await read<SpeakerDocument>(api, `/speaker/${speaker.id}`)).events, [summaryOf(elsewhere)]);
-    assert.equal(await read<ParticipantDocument>(api, `/participant/${participant.id}`), participant);
+    for (const event of events)
+      assertProblem(await api.get(`/event/${event.id}`), 404, 'NOT_FOUND');
+    assert.equal((await read<SpeakerDocument>(api, `/speaker/${speaker.id}`)).events, [
+      summaryOf(elsewhere),
+    ]);
+    assert.equal(
+      await read<ParticipantDocument>(api, `/participant/${participant.id}`),
+      participant,
+    );
   });
 
   test('statistics count creates and deletes at once despite being cached', async () => {

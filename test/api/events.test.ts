@@ -1,26 +1,17 @@
 import * as assert from 'uvu/assert';
 import { openDatabase } from '../../src/db/connect.js';
 import { toDatabaseDate } from '../../src/domain/dates.js';
-import type { EventDocument, EventSummary, OrganizerDocument, SpeakerDocument } from '../../src/domain/types.js';
+import type { EventDocument, OrganizerDocument, SpeakerDocument } from '../../src/domain/types.js';
 import { assertMatchesContract, assertProblem } from '../support/openapi-responses.js';
-import { dialectSuites, expectStatus, futureDate, type ApiFixture } from './api-fixture.js';
-
-function summaryOf(event: EventDocument): EventSummary {
-  return { id: event.id, title: event.title, description: event.description, date: event.date, location: event.location };
-}
-
-/** The body of PUT /event/update/{id} that keeps every field of `event`. */
-function inputOf(event: EventDocument) {
-  return {
-    title: event.title,
-    description: event.description,
-    date: event.date,
-    location: event.location,
-    category: event.category,
-    capacity: event.capacity,
-    organizerId: event.organizer?.id ?? 0,
-  };
-}
+import {
+  dialectSuites,
+  expectStatus,
+  futureDate,
+  inputOf,
+  paginationOf,
+  summaryOf,
+  type ApiFixture,
+} from './api-fixture.js';
 
 /** Moves an event's date into the past directly in the database (the API refuses to). */
 async function backdate(api: ApiFixture, eventId: number, date: Date): Promise<void> {
@@ -39,7 +30,7 @@ async function backdate(api: ApiFixture, eventId: number, date: Date): Promise<v
 async function countEventsTitled(api: ApiFixture, title: string): Promise<number> {
   const response = await api.get(`/event/all?filter=${encodeURIComponent(title)}`);
   expectStatus(response, 200);
-  return (JSON.parse(response.headers.get('x-pagination') ?? '{}') as { totalCount: number }).totalCount;
+  return paginationOf(response).totalCount;
 }
 
 await dialectSuites('event routes', (test, api) => {
@@ -147,13 +138,21 @@ await dialectSuites('event routes', (test, api) => {
 
       const problem = assertProblem(response, 400, 'VALIDATION_FAILED');
       assertMatchesContract('event.create', response);
-      assert.ok(problem.errors?.['date'] !== undefined, `${JSON.stringify(date)}: ${response.text}`);
+      assert.ok(
+        problem.errors?.['date'] !== undefined,
+        `${JSON.stringify(date)}: ${response.text}`,
+      );
     }
   });
 
   test('answers 400 VALIDATION_FAILED naming each invalid field', async () => {
     const organizer = await api.createOrganizer();
-    const valid = { title: 'Valid', date: futureDate(1), location: 'Here', organizerId: organizer.id };
+    const valid = {
+      title: 'Valid',
+      date: futureDate(1),
+      location: 'Here',
+      organizerId: organizer.id,
+    };
     const cases: [Record<string, unknown>, string][] = [
       [{ ...valid, title: '' }, 'title'],
       [{ ...valid, title: '   ' }, 'title'],
@@ -237,7 +236,12 @@ await dialectSuites('event routes', (test, api) => {
 
   test('rejects unknown properties and read-only fields with 400 and stores nothing', async () => {
     const organizer = await api.createOrganizer();
-    const valid = { title: 'Mass Assignment', date: futureDate(3), location: 'Here', organizerId: organizer.id };
+    const valid = {
+      title: 'Mass Assignment',
+      date: futureDate(3),
+      location: 'Here',
+      organizerId: organizer.id,
+    };
     for (const [extra, field] of [
       [{ id: 5 }, 'id'],
       [{ participants: [] }, 'participants'],
@@ -288,7 +292,11 @@ await dialectSuites('event routes', (test, api) => {
 
   test('replaces an event: 200 with relations, omitted optional fields become null', async () => {
     const organizer = await api.createOrganizer();
-    const event = await api.createEvent(organizer.id, { description: 'Old', category: 'Old', capacity: 10 });
+    const event = await api.createEvent(organizer.id, {
+      description: 'Old',
+      category: 'Old',
+      capacity: 10,
+    });
     const speaker = await api.createSpeaker();
     const participant = await api.createParticipant();
     expectStatus(await api.link(speaker.id, event.id), 200);
@@ -323,11 +331,18 @@ await dialectSuites('event routes', (test, api) => {
     const second = await api.createOrganizer();
     const event = await api.createEvent(first.id);
 
-    const response = await api.send('PUT', `/event/update/${event.id}`, { ...inputOf(event), organizerId: second.id });
+    const response = await api.send('PUT', `/event/update/${event.id}`, {
+      ...inputOf(event),
+      organizerId: second.id,
+    });
 
     expectStatus(response, 200);
     assertMatchesContract('event.update', response);
-    assert.equal(response.body.organizer, { id: second.id, name: second.name, email: second.email });
+    assert.equal(response.body.organizer, {
+      id: second.id,
+      name: second.name,
+      email: second.email,
+    });
     const firstNow = await api.read<OrganizerDocument>(`/organizer/${first.id}`, 'organizer.get');
     const secondNow = await api.read<OrganizerDocument>(`/organizer/${second.id}`, 'organizer.get');
     assert.equal(firstNow.events, []);
@@ -352,7 +367,10 @@ await dialectSuites('event routes', (test, api) => {
     const organizer = await api.createOrganizer();
     const event = await api.createEvent(organizer.id);
 
-    const response = await api.send('PUT', `/event/update/${event.id}`, { ...inputOf(event), organizerId: 2147483647 });
+    const response = await api.send('PUT', `/event/update/${event.id}`, {
+      ...inputOf(event),
+      organizerId: 2147483647,
+    });
 
     assertProblem(response, 422, 'ORGANIZER_NOT_FOUND');
     assertMatchesContract('event.update', response);
@@ -381,7 +399,10 @@ await dialectSuites('event routes', (test, api) => {
     const organizer = await api.createOrganizer();
     const event = await api.createEvent(organizer.id);
 
-    const response = await api.send('PUT', `/event/update/${event.id}`, { ...inputOf(event), date: '2001-05-05' });
+    const response = await api.send('PUT', `/event/update/${event.id}`, {
+      ...inputOf(event),
+      date: '2001-05-05',
+    });
 
     const problem = assertProblem(response, 400, 'VALIDATION_FAILED');
     assertMatchesContract('event.update', response);
@@ -393,7 +414,12 @@ await dialectSuites('event routes', (test, api) => {
     const event = await api.createEvent(organizer.id);
     await backdate(api, event.id, new Date('2001-02-03T00:00:00.000Z'));
 
-    for (const date of ['2001-02-03T00:00:00.000Z', '03/02/2001', '2001-02-03', '2001-02-03T01:00:00+01:00']) {
+    for (const date of [
+      '2001-02-03T00:00:00.000Z',
+      '03/02/2001',
+      '2001-02-03',
+      '2001-02-03T01:00:00+01:00',
+    ]) {
       const response = await api.send('PUT', `/event/update/${event.id}`, {
         ...inputOf(event),
         title: `Still past (${date})`,
@@ -405,7 +431,10 @@ await dialectSuites('event routes', (test, api) => {
       assert.is(response.body.date, '2001-02-03T00:00:00.000Z');
     }
 
-    const moved = await api.send('PUT', `/event/update/${event.id}`, { ...inputOf(event), date: '2001-02-04' });
+    const moved = await api.send('PUT', `/event/update/${event.id}`, {
+      ...inputOf(event),
+      date: '2001-02-04',
+    });
     const problem = assertProblem(moved, 400, 'VALIDATION_FAILED');
     assert.equal(problem.errors, { date: ['must be in the future'] });
   });
@@ -418,7 +447,10 @@ await dialectSuites('event routes', (test, api) => {
     expectStatus(await api.register(event.id, first.id), 200);
     expectStatus(await api.register(event.id, second.id), 200);
 
-    const response = await api.send('PUT', `/event/update/${event.id}`, { ...inputOf(event), capacity: 1 });
+    const response = await api.send('PUT', `/event/update/${event.id}`, {
+      ...inputOf(event),
+      capacity: 1,
+    });
 
     assertProblem(response, 409, 'CAPACITY_BELOW_REGISTRATIONS');
     assertMatchesContract('event.update', response);
@@ -427,7 +459,10 @@ await dialectSuites('event routes', (test, api) => {
     assert.is(unchanged.participants.length, 2);
 
     for (const capacity of [2, null, 3]) {
-      const lowered = await api.send('PUT', `/event/update/${event.id}`, { ...inputOf(event), capacity });
+      const lowered = await api.send('PUT', `/event/update/${event.id}`, {
+        ...inputOf(event),
+        capacity,
+      });
       expectStatus(lowered, 200);
       assertMatchesContract('event.update', lowered);
       assert.is(lowered.body.capacity, capacity);
@@ -438,13 +473,21 @@ await dialectSuites('event routes', (test, api) => {
   test('lowers capacity to the number of registrations left after participants were deleted', async () => {
     const organizer = await api.createOrganizer();
     const event = await api.createEvent(organizer.id, { capacity: 4 });
-    const participants = [await api.createParticipant(), await api.createParticipant(), await api.createParticipant()];
-    for (const participant of participants) expectStatus(await api.register(event.id, participant.id), 200);
+    const participants = [
+      await api.createParticipant(),
+      await api.createParticipant(),
+      await api.createParticipant(),
+    ];
+    for (const participant of participants)
+      expectStatus(await api.register(event.id, participant.id), 200);
     for (const participant of participants.slice(0, 2)) {
       expectStatus(await api.send('DELETE', `/participant/delete/${participant.id}`), 204);
     }
 
-    const response = await api.send('PUT', `/event/update/${event.id}`, { ...inputOf(event), capacity: 1 });
+    const response = await api.send('PUT', `/event/update/${event.id}`, {
+      ...inputOf(event),
+      capacity: 1,
+    });
 
     expectStatus(response, 200);
     assertMatchesContract('event.update', response);
@@ -484,7 +527,10 @@ await dialectSuites('event routes', (test, api) => {
     const speakerNow = await api.read<SpeakerDocument>(`/speaker/${speaker.id}`, 'speaker.get');
     assert.equal(speakerNow.events, []);
     assert.equal(await api.read(`/participant/${participant.id}`, 'participant.get'), participant);
-    const organizerNow = await api.read<OrganizerDocument>(`/organizer/${organizer.id}`, 'organizer.get');
+    const organizerNow = await api.read<OrganizerDocument>(
+      `/organizer/${organizer.id}`,
+      'organizer.get',
+    );
     assert.equal(organizerNow.events, []);
   });
 });

@@ -1,67 +1,20 @@
-import { connect } from 'node:net';
 import * as assert from 'uvu/assert';
-import { assertMatchesContract, assertProblem, mediaTypeOf } from '../support/openapi-responses.js';
-import { dialectSuites, expectStatus, futureDate, type ApiFixture, type ApiResponse } from './api-fixture.js';
+import {
+  assertMatchesContract,
+  assertProblem,
+  mediaTypeOf,
+  TRACE_ID,
+} from '../support/openapi-responses.js';
+import {
+  dialectSuites,
+  expectStatus,
+  futureDate,
+  type ApiFixture,
+  type ApiResponse,
+} from './api-fixture.js';
+import { chunked, headerOf, rawExchange } from './raw-http.js';
 
-const TRACE_ID = /^[0-9a-f]{32}$/;
 const MAX_BODY_BYTES = 64 * 1024;
-
-interface RawResponse {
-  status: number;
-  head: string;
-  body: string;
-}
-
-/**
- * Sends `parts` over a plain socket, pausing between them, and returns the first response.
- * Errors from writing after the server closed the connection are expected and ignored.
- */
-function rawExchange(port: number, parts: (string | Buffer)[], pauseMs = 10): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let received = Buffer.alloc(0);
-    let settled = false;
-    const timer = setTimeout(() => finish(new Error('no response within 5 s')), 5000);
-
-    function finish(error?: Error): void {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      const text = received.toString('utf8');
-      const match = /^HTTP\/1\.1 (\d{3})/.exec(text);
-      if (match === null) {
-        reject(error ?? new Error(`no HTTP response: ${JSON.stringify(text.slice(0, 200))}`));
-        return;
-      }
-      const split = text.indexOf('\r\n\r\n');
-      resolve({ status: Number(match[1]), head: text.slice(0, split), body: text.slice(split + 4) });
-    }
-
-    socket.on('data', (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      const text = received.toString('utf8');
-      const split = text.indexOf('\r\n\r\n');
-      const length = /\r\ncontent-length: *(\d+)/i.exec(text.slice(0, split))?.[1];
-      if (split >= 0 && length !== undefined && received.byteLength >= split + 4 + Number(length)) finish();
-    });
-    socket.on('close', () => finish());
-    socket.on('error', () => finish());
-    socket.on('connect', () => {
-      void (async () => {
-        for (const part of parts) {
-          if (settled || socket.destroyed) return;
-          socket.write(part);
-          await new Promise((done) => setTimeout(done, pauseMs));
-        }
-      })();
-    });
-  });
-}
-
-function headerOf(raw: RawResponse, name: string): string | undefined {
-  return new RegExp(`\\r\\n${name}: *([^\\r]*)`, 'i').exec(raw.head)?.[1];
-}
 
 /** A JSON event body of exactly `bytes` bytes (the title carries the padding). */
 function eventBodyOfSize(bytes: number, organizerId: number): string {
@@ -76,7 +29,12 @@ function allowed(response: ApiResponse): string[] {
     .sort();
 }
 
-async function jsonPost(api: ApiFixture, path: string, rawBody: string | Uint8Array, contentType?: string) {
+async function jsonPost(
+  api: ApiFixture,
+  path: string,
+  rawBody: string | Uint8Array,
+  contentType?: string,
+) {
   return api.request('POST', path, {
     token: api.token,
     rawBody,
@@ -147,20 +105,52 @@ await dialectSuites('HTTP edges', (test, api) => {
       for (const id of ['0', '-1', 'abc', '2147483648', '99999999999', '1.5', '1e3', '0x10']) {
         const path = template.replace('{x}', id);
         const body = bodies[operationId];
-        const response = await api.request(method, path, body === undefined ? { token: api.token } : { token: api.token, body });
+        const response = await api.request(
+          method,
+          path,
+          body === undefined ? { token: api.token } : { token: api.token, body },
+        );
 
         assert.is(response.status, 400, `${method} ${path}: ${response.text}`);
         const problem = assertProblem(response, 400, 'VALIDATION_FAILED');
         assertMatchesContract(operationId, response);
-        assert.ok(problem.errors?.[parameter] !== undefined, `${method} ${path} names ${parameter}: ${response.text}`);
+        assert.ok(
+          problem.errors?.[parameter] !== undefined,
+          `${method} ${path} names ${parameter}: ${response.text}`,
+        );
       }
     }
   });
 
   test('accepts the largest 32-bit id and answers 404 for it', async () => {
-    for (const path of ['/event/2147483647', '/organizer/2147483647', '/speaker/2147483647', '/participant/2147483647']) {
+    for (const path of [
+      '/event/2147483647',
+      '/organizer/2147483647',
+      '/speaker/2147483647',
+      '/participant/2147483647',
+    ]) {
       assertProblem(await api.get(path), 404, 'NOT_FOUND');
     }
+  });
+
+  test('rejects unknown properties named like Object.prototype members with 400', async () => {
+    const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+    const statuses: [string, number][] = [];
+
+    for (const name of names) {
+      const rawBody = `{"name":"Proto","email":"proto@example.test","${name}":{"polluted":true}}`;
+      const response = await jsonPost(api, '/organizer', rawBody, 'application/json');
+      statuses.push([name, response.status]);
+      if (response.status !== 400) continue;
+
+      const problem = assertProblem(response, 400, 'VALIDATION_FAILED');
+      assertMatchesContract('organizer.create', response);
+      assert.ok(Object.hasOwn(problem.errors ?? {}, name), `errors name ${name}: ${response.text}`);
+    }
+
+    const expected = names.map((name) => [name, 400]);
+    assert.equal(statuses, expected, `status per property name: ${JSON.stringify(statuses)}`);
+    assert.is(({} as Record<string, unknown>)['polluted'], undefined, 'nothing polluted here');
   });
 
   test('answers 400 VALIDATION_FAILED to JSON that is not an object', async () => {
@@ -184,7 +174,14 @@ await dialectSuites('HTTP edges', (test, api) => {
   });
 
   test('answers 400 MALFORMED_BODY to malformed JSON', async () => {
-    for (const rawBody of ['{"name":', "{'name':'x'}", '{"name":"x",}', '{"name":"x"} trailing', '{"name":"x"}{"name":"y"}', '\u0000']) {
+    for (const rawBody of [
+      '{"name":',
+      "{'name':'x'}",
+      '{"name":"x",}',
+      '{"name":"x"} trailing',
+      '{"name":"x"}{"name":"y"}',
+      '\u0000',
+    ]) {
       const response = await jsonPost(api, '/organizer', rawBody, 'application/json');
 
       assertProblem(response, 400, 'MALFORMED_BODY');
@@ -203,8 +200,19 @@ await dialectSuites('HTTP edges', (test, api) => {
     const bodies = [
       new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x7d]),
       // Overlong encoding of "/", and a UTF-16 surrogate encoded in UTF-8.
-      Buffer.from([...Buffer.from('{"name":"'), 0xc0, 0xaf, ...Buffer.from('","email":"a@b.test"}')]),
-      Buffer.from([...Buffer.from('{"name":"'), 0xed, 0xa0, 0x80, ...Buffer.from('","email":"a@b.test"}')]),
+      Buffer.from([
+        ...Buffer.from('{"name":"'),
+        0xc0,
+        0xaf,
+        ...Buffer.from('","email":"a@b.test"}'),
+      ]),
+      Buffer.from([
+        ...Buffer.from('{"name":"'),
+        0xed,
+        0xa0,
+        0x80,
+        ...Buffer.from('","email":"a@b.test"}'),
+      ]),
     ];
     for (const rawBody of bodies) {
       const response = await jsonPost(api, '/organizer', rawBody, 'application/json');
@@ -239,14 +247,26 @@ await dialectSuites('HTTP edges', (test, api) => {
       assertProblem(response, 415, 'UNSUPPORTED_MEDIA_TYPE');
       assertMatchesContract('organizer.create', response);
     }
-    const register = await api.request('POST', '/authentication/register', { rawBody: body, headers: { 'content-type': 'text/plain' } });
+    const register = await api.request('POST', '/authentication/register', {
+      rawBody: body,
+      headers: { 'content-type': 'text/plain' },
+    });
     assertProblem(register, 415, 'UNSUPPORTED_MEDIA_TYPE');
     assertMatchesContract('auth.register', register);
   });
 
   test('accepts application/json with a UTF-8 charset and in any letter case', async () => {
-    for (const contentType of ['application/json; charset=utf-8', 'application/json;charset=UTF-8', 'Application/JSON']) {
-      const response = await jsonPost(api, '/organizer', JSON.stringify({ name: 'Typed', email: 'typed@example.test' }), contentType);
+    for (const contentType of [
+      'application/json; charset=utf-8',
+      'application/json;charset=UTF-8',
+      'Application/JSON',
+    ]) {
+      const response = await jsonPost(
+        api,
+        '/organizer',
+        JSON.stringify({ name: 'Typed', email: 'typed@example.test' }),
+        contentType,
+      );
 
       expectStatus(response, 201);
       assertMatchesContract('organizer.create', response);
@@ -256,15 +276,33 @@ await dialectSuites('HTTP edges', (test, api) => {
   test('answers 413 PAYLOAD_TOO_LARGE to a body over 64 KiB and accepts one of exactly 64 KiB', async () => {
     const organizer = await api.createOrganizer();
 
-    const atLimit = await jsonPost(api, '/event', eventBodyOfSize(MAX_BODY_BYTES, organizer.id), 'application/json');
-    const overLimit = await jsonPost(api, '/event', eventBodyOfSize(MAX_BODY_BYTES + 1, organizer.id), 'application/json');
-    const huge = await jsonPost(api, '/event', eventBodyOfSize(1024 * 1024, organizer.id), 'application/json');
+    const atLimit = await jsonPost(
+      api,
+      '/event',
+      eventBodyOfSize(MAX_BODY_BYTES, organizer.id),
+      'application/json',
+    );
+    const overLimit = await jsonPost(
+      api,
+      '/event',
+      eventBodyOfSize(MAX_BODY_BYTES + 1, organizer.id),
+      'application/json',
+    );
+    const huge = await jsonPost(
+      api,
+      '/event',
+      eventBodyOfSize(1024 * 1024, organizer.id),
+      'application/json',
+    );
     const anonymous = await api.request('POST', '/authentication/register', {
       body: { username: 'x'.repeat(70_000), email: 'big@example.test', password: 'long enough' },
     });
 
     const problem = assertProblem(atLimit, 400, 'VALIDATION_FAILED');
-    assert.ok(problem.errors?.['title'] !== undefined, 'the body at the limit was read and validated');
+    assert.ok(
+      problem.errors?.['title'] !== undefined,
+      'the body at the limit was read and validated',
+    );
     assertProblem(overLimit, 413, 'PAYLOAD_TOO_LARGE');
     assertMatchesContract('event.create', overLimit);
     assertProblem(huge, 413, 'PAYLOAD_TOO_LARGE');
@@ -277,8 +315,12 @@ await dialectSuites('HTTP edges', (test, api) => {
     const head =
       'POST /organizer HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
       `Authorization: Bearer ${api.token}\r\nTransfer-Encoding: chunked\r\n\r\n`;
-    const chunk = `4000\r\n${'x'.repeat(0x4000)}\r\n`;
-    const parts = [head, '{"name":"', ...Array.from({ length: 8 }, () => chunk), '0\r\n\r\n'];
+    const parts = [
+      head,
+      chunked('{"name":"'),
+      ...Array.from({ length: 8 }, () => chunked('x'.repeat(16 * 1024))),
+      '0\r\n\r\n',
+    ];
 
     const response = await rawExchange(api.server.api.port, parts);
 
@@ -288,8 +330,33 @@ await dialectSuites('HTTP edges', (test, api) => {
     expectStatus(await api.get('/health/live'), 200);
   });
 
+  test('accepts a chunked body under the limit', async () => {
+    const head =
+      'POST /organizer HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
+      `Authorization: Bearer ${api.token}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`;
+    const parts = [
+      head,
+      chunked('{"name":"Chunked'),
+      chunked(' Organizer","email":"chunked@example.test"}'),
+      '0\r\n\r\n',
+    ];
+
+    const response = await rawExchange(api.server.api.port, parts);
+
+    assert.is(response.status, 201, response.head);
+    assert.is((JSON.parse(response.body) as { name: string }).name, 'Chunked Organizer');
+  });
+
   test('answers 404 ROUTE_NOT_FOUND to unknown routes', async () => {
-    for (const path of ['/nope', '/', '/events/all', '/event/1/extra', '/api/event/all', '/authentication', '/health']) {
+    for (const path of [
+      '/nope',
+      '/',
+      '/events/all',
+      '/event/1/extra',
+      '/api/event/all',
+      '/authentication',
+      '/health',
+    ]) {
       const response = await api.get(path);
 
       assertProblem(response, 404, 'ROUTE_NOT_FOUND');
@@ -322,7 +389,11 @@ await dialectSuites('HTTP edges', (test, api) => {
     const etag = (await api.get(`/organizer/${organizer.id}`)).headers.get('etag') ?? '';
     const responses: ApiResponse[] = [
       await api.get('/event/all'),
-      await api.send('POST', '/speaker', { name: 'Traced', email: 'traced@example.test', biography: 'B' }),
+      await api.send('POST', '/speaker', {
+        name: 'Traced',
+        email: 'traced@example.test',
+        biography: 'B',
+      }),
       await api.send('DELETE', `/organizer/delete/${(await api.createOrganizer()).id}`),
       await api.get(`/organizer/${organizer.id}`),
       await api.get(`/organizer/${organizer.id}`, { 'if-none-match': etag }),
@@ -356,7 +427,11 @@ await dialectSuites('HTTP edges', (test, api) => {
 
     const responses = [
       await api.request('GET', '/event/all', { headers }),
-      await api.request('POST', '/participant', { headers, token: api.token, body: { name: 'T', email: 't@example.test' } }),
+      await api.request('POST', '/participant', {
+        headers,
+        token: api.token,
+        body: { name: 'T', email: 't@example.test' },
+      }),
       await api.request('GET', `/organizer/${organizer.id}`, { headers }),
       await api.request('GET', '/event/2147483647', { headers }),
       await api.request('GET', '/nope', { headers }),
@@ -364,8 +439,13 @@ await dialectSuites('HTTP edges', (test, api) => {
     ];
 
     for (const response of responses) {
-      assert.is(response.headers.get('x-trace-id'), traceId, `${response.label} (${response.status})`);
-      if (mediaTypeOf(response) === 'application/problem+json') assert.is(response.body.traceId, traceId);
+      assert.is(
+        response.headers.get('x-trace-id'),
+        traceId,
+        `${response.label} (${response.status})`,
+      );
+      if (mediaTypeOf(response) === 'application/problem+json')
+        assert.is(response.body.traceId, traceId);
     }
   });
 
@@ -379,21 +459,50 @@ await dialectSuites('HTTP edges', (test, api) => {
     ];
 
     for (const traceparent of invalid) {
-      const response = await api.request('GET', '/event/2147483647', { headers: { traceparent } });
+      const response = await api.request('GET', '/event/2147483647', {
+        headers: { traceparent },
+      });
 
       const problem = assertProblem(response, 404, 'NOT_FOUND');
       assert.match(problem.traceId, TRACE_ID);
-      assert.not.ok(traceparent.toLowerCase().includes(problem.traceId), `${traceparent} was not used`);
+      assert.not.ok(
+        traceparent.toLowerCase().includes(problem.traceId),
+        `${traceparent} was not used`,
+      );
     }
   });
 
-  test('answers a clear 4xx to oversized headers and keeps serving', async () => {
+  test('answers 431 HEADERS_TOO_LARGE to 1 MiB of headers and keeps serving', async () => {
     const response = await rawExchange(api.server.api.port, [
-      `GET /event/all HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'p'.repeat(64 * 1024)}\r\n\r\n`,
+      `GET /event/all HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'p'.repeat(1024 * 1024)}\r\n\r\n`,
     ]);
 
-    assert.ok(response.status >= 400 && response.status < 500, `status ${response.status}`);
+    assert.is(
+      response.status,
+      431,
+      `no 431: ${response.status === null ? 'no response at all' : response.head}`,
+    );
     expectStatus(await api.get('/health/live'), 200);
+  });
+
+  test('answers 8 KiB of headers the same whether they arrive in one packet or two', async () => {
+    const padding = 'p'.repeat(8 * 1024);
+    const request = `GET /health/live HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${padding}\r\nConnection: close\r\n\r\n`;
+    const middle = request.indexOf(padding) + padding.length / 2;
+
+    const whole = await rawExchange(api.server.api.port, [request]);
+    const split = await rawExchange(
+      api.server.api.port,
+      [request.slice(0, middle), request.slice(middle)],
+      100,
+    );
+
+    assert.ok(whole.status !== null && whole.status < 500, `one packet: ${whole.head}`);
+    assert.is(
+      split.status,
+      whole.status,
+      `two packets: ${split.status === null ? 'no response at all' : split.head}`,
+    );
   });
 
   test('reports liveness and readiness with the database up', async () => {
@@ -411,18 +520,20 @@ await dialectSuites('HTTP edges', (test, api) => {
   test('never answers 5xx to SQL metacharacters in paths, queries and bodies', async () => {
     const responses = [
       await api.get("/event/1'%20OR%201=1--"),
-      await api.get("/event/all?filter=%27%3B%20DROP%20TABLE%20events%3B--&sortBy=date"),
+      await api.get('/event/all?filter=%27%3B%20DROP%20TABLE%20events%3B--&sortBy=date'),
       await api.get('/event/all?sortBy=date%3B%20DROP%20TABLE%20events'),
-      await api.send('POST', '/organizer', { name: "'); DELETE FROM organizers; --", email: "o'hara@example.test" }),
-      await api.request('POST', '/authentication/login', { body: { email: "' OR 1=1 --", password: "' OR 1=1 --" } }),
+      await api.send('POST', '/organizer', {
+        name: "'); DELETE FROM organizers; --",
+        email: "o'hara@example.test",
+      }),
     ];
 
-    for (const response of responses) assert.ok(response.status < 500, `${response.label}: ${response.status} ${response.text}`);
-    const [badId, filtered, badSort, created, login] = responses;
+    for (const response of responses)
+      assert.ok(response.status < 500, `${response.label}: ${response.status} ${response.text}`);
+    const [badId, filtered, badSort, created] = responses;
     assert.is(badId?.status, 400);
     assert.is(filtered?.status, 200);
     assert.is(badSort?.status, 400);
     assert.is(created?.status, 201);
-    assert.is(login?.status, 401);
   });
 });

@@ -1,16 +1,20 @@
 import * as assert from 'uvu/assert';
-import type { EventDocument, OrganizerDocument, ParticipantDocument, SpeakerDocument } from '../../src/domain/types.js';
+import type {
+  EventDocument,
+  OrganizerDocument,
+  ParticipantDocument,
+  SpeakerDocument,
+} from '../../src/domain/types.js';
 import { assertMatchesContract, assertProblem } from '../support/openapi-responses.js';
-import { dialectSuites, expectStatus, futureDate, type ApiFixture } from './api-fixture.js';
-
-interface PaginationMeta {
-  totalCount: number;
-  pageSize: number;
-  pageNumber: number;
-  totalPages: number;
-  hasNextPage: boolean;
-  hasPreviousPage: boolean;
-}
+import {
+  dialectSuites,
+  expectStatus,
+  futureDate,
+  inBatches,
+  paginationOf,
+  type ApiFixture,
+  type PaginationMeta,
+} from './api-fixture.js';
 
 interface Page<T> {
   items: T[];
@@ -45,21 +49,37 @@ async function getPage<T>(api: ApiFixture, path: string, operationId: string): P
   assertMatchesContract(operationId, response);
   return {
     items: response.body as T[],
-    meta: JSON.parse(response.headers.get('x-pagination') ?? 'null') as PaginationMeta,
+    meta: paginationOf(response),
     links: parseLinks(response.headers.get('link')),
   };
 }
 
 /** Walks every page of `query` and checks each page's metadata on the way. */
-async function allPages<T>(api: ApiFixture, base: string, query: string, pageSize: number, operationId: string): Promise<T[]> {
+async function allPages<T>(
+  api: ApiFixture,
+  base: string,
+  query: string,
+  pageSize: number,
+  operationId: string,
+): Promise<T[]> {
   const items: T[] = [];
-  const first = await getPage<T>(api, `${base}?${query}&pageSize=${pageSize}&pageNumber=1`, operationId);
+  const first = await getPage<T>(
+    api,
+    `${base}?${query}&pageSize=${pageSize}&pageNumber=1`,
+    operationId,
+  );
   const { totalCount, totalPages } = first.meta;
   assert.is(totalPages, Math.ceil(totalCount / pageSize), 'totalPages');
 
   for (let pageNumber = 1; pageNumber <= totalPages; pageNumber++) {
     const page =
-      pageNumber === 1 ? first : await getPage<T>(api, `${base}?${query}&pageSize=${pageSize}&pageNumber=${pageNumber}`, operationId);
+      pageNumber === 1
+        ? first
+        : await getPage<T>(
+            api,
+            `${base}?${query}&pageSize=${pageSize}&pageNumber=${pageNumber}`,
+            operationId,
+          );
     assert.equal(page.meta, {
       totalCount,
       pageSize,
@@ -68,7 +88,10 @@ async function allPages<T>(api: ApiFixture, base: string, query: string, pageSiz
       hasNextPage: pageNumber < totalPages,
       hasPreviousPage: pageNumber > 1,
     });
-    assert.is(page.items.length, pageNumber < totalPages ? pageSize : totalCount - pageSize * (totalPages - 1));
+    assert.is(
+      page.items.length,
+      pageNumber < totalPages ? pageSize : totalCount - pageSize * (totalPages - 1),
+    );
     items.push(...page.items);
   }
   return items;
@@ -82,7 +105,11 @@ function ids(items: readonly { id: number }[]): number[] {
  * The expected order for a sort key, ties by id. For descending sorts the contract only says
  * "ties are broken by id", so both id directions are returned.
  */
-function orders<T extends { id: number }>(items: readonly T[], key: (item: T) => string, descending: boolean): number[][] {
+function orders<T extends { id: number }>(
+  items: readonly T[],
+  key: (item: T) => string,
+  descending: boolean,
+): number[][] {
   const compare = (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
   const ascending = [...items].sort((a, b) => compare(a, b) || a.id - b.id);
   if (!descending) return [ids(ascending)];
@@ -98,15 +125,6 @@ function assertOneOf(actual: number[], expected: number[][], what: string): void
   );
 }
 
-async function inChunks<T>(count: number, make: (index: number) => Promise<T>): Promise<T[]> {
-  const made: T[] = [];
-  for (let start = 0; start < count; start += 10) {
-    const chunk = Array.from({ length: Math.min(10, count - start) }, (_, offset) => make(start + offset));
-    made.push(...(await Promise.all(chunk)));
-  }
-  return made;
-}
-
 async function seed(api: ApiFixture): Promise<Seed> {
   const host = await api.createOrganizer({ name: 'Host Organizer', email: 'host@lists.example' });
   const sortable: EventDocument[] = [];
@@ -119,7 +137,13 @@ async function seed(api: ApiFixture): Promise<Seed> {
     ['Echo', 2],
     ['Alpha', 5],
   ] as const) {
-    sortable.push(await api.createEvent(host.id, { title, date: futureDate(day), location: `Sortville ${sortable.length}` }));
+    sortable.push(
+      await api.createEvent(host.id, {
+        title,
+        date: futureDate(day),
+        location: `Sortville ${sortable.length}`,
+      }),
+    );
   }
 
   const eventsByTitle: Record<string, EventDocument> = {};
@@ -130,11 +154,18 @@ async function seed(api: ApiFixture): Promise<Seed> {
     ['snakeXcase talk', 'Vienna'],
     ['Rust Meetup', 'ÉCOLE Centrale'],
   ] as const) {
-    eventsByTitle[title] = await api.createEvent(host.id, { title, location, date: futureDate(40) });
+    eventsByTitle[title] = await api.createEvent(host.id, {
+      title,
+      location,
+      date: futureDate(40),
+    });
   }
 
-  const numbered = await inChunks(56, (index) =>
-    api.createOrganizer({ name: `Org ${String(Math.floor(index / 2) + 1).padStart(3, '0')}`, email: `numbered${index}@lists.example` }),
+  const numbered = await inBatches(56, (index) =>
+    api.createOrganizer({
+      name: `Org ${String(Math.floor(index / 2) + 1).padStart(3, '0')}`,
+      email: `numbered${index}@lists.example`,
+    }),
   );
   const byName: Record<string, OrganizerDocument> = {};
   for (const [name, email] of [
@@ -157,10 +188,14 @@ async function seed(api: ApiFixture): Promise<Seed> {
   ];
 
   const crowdEvent = await api.createEvent(host.id, { title: 'Crowded', location: 'Arena' });
-  const crowd = await inChunks(7, (index) =>
-    api.createParticipant({ name: `Crowd ${String.fromCharCode(71 - index)}`, email: `crowd${index}@lists.example` }),
+  const crowd = await inBatches(7, (index) =>
+    api.createParticipant({
+      name: `Crowd ${String.fromCharCode(71 - index)}`,
+      email: `crowd${index}@lists.example`,
+    }),
   );
-  for (const participant of crowd) expectStatus(await api.register(crowdEvent.id, participant.id), 200);
+  for (const participant of crowd)
+    expectStatus(await api.register(crowdEvent.id, participant.id), 200);
 
   return { sortable, numbered, byName, eventsByTitle, speakers, crowdEvent, crowd };
 }
@@ -172,7 +207,11 @@ await dialectSuites('list routes', (test, api) => {
   });
 
   test('answers X-Pagination with every field and the first page by default', async () => {
-    const page = await getPage<OrganizerDocument>(api, '/organizer/all?filter=Org%200', 'organizer.list');
+    const page = await getPage<OrganizerDocument>(
+      api,
+      '/organizer/all?filter=Org%200',
+      'organizer.list',
+    );
 
     assert.equal(page.meta, {
       totalCount: 56,
@@ -192,10 +231,17 @@ await dialectSuites('list routes', (test, api) => {
       'organizer.list',
     );
 
-    assert.ok(page.links['next'] !== undefined && page.links['prev'] !== undefined, JSON.stringify(page.links));
+    assert.ok(
+      page.links['next'] !== undefined && page.links['prev'] !== undefined,
+      JSON.stringify(page.links),
+    );
     const next = await getPage<OrganizerDocument>(api, page.links['next'] ?? '', 'organizer.list');
     const prev = await getPage<OrganizerDocument>(api, page.links['prev'] ?? '', 'organizer.list');
-    const direct = await getPage<OrganizerDocument>(api, '/organizer/all?filter=Org%200&sortBy=name_desc&pageSize=10&pageNumber=3', 'organizer.list');
+    const direct = await getPage<OrganizerDocument>(
+      api,
+      '/organizer/all?filter=Org%200&sortBy=name_desc&pageSize=10&pageNumber=3',
+      'organizer.list',
+    );
     assert.is(next.meta.pageNumber, 3);
     assert.is(prev.meta.pageNumber, 1);
     assert.equal(ids(next.items), ids(direct.items));
@@ -203,8 +249,16 @@ await dialectSuites('list routes', (test, api) => {
   });
 
   test('has no next link on the last page and no previous link on the first', async () => {
-    const first = await getPage(api, '/organizer/all?filter=Org%200&pageSize=20&pageNumber=1', 'organizer.list');
-    const last = await getPage(api, '/organizer/all?filter=Org%200&pageSize=20&pageNumber=3', 'organizer.list');
+    const first = await getPage(
+      api,
+      '/organizer/all?filter=Org%200&pageSize=20&pageNumber=1',
+      'organizer.list',
+    );
+    const last = await getPage(
+      api,
+      '/organizer/all?filter=Org%200&pageSize=20&pageNumber=3',
+      'organizer.list',
+    );
 
     assert.is(first.links['prev'], undefined);
     assert.ok(first.links['next'] !== undefined);
@@ -224,8 +278,16 @@ await dialectSuites('list routes', (test, api) => {
   });
 
   test('matches query parameter names case-insensitively', async () => {
-    const lower = await getPage<OrganizerDocument>(api, '/organizer/all?filter=Org%200&sortBy=name_desc&pageSize=3&pageNumber=2', 'organizer.list');
-    const mixed = await getPage<OrganizerDocument>(api, '/organizer/all?FILTER=Org%200&SortBy=name_desc&PageSize=3&PAGENUMBER=2', 'organizer.list');
+    const lower = await getPage<OrganizerDocument>(
+      api,
+      '/organizer/all?filter=Org%200&sortBy=name_desc&pageSize=3&pageNumber=2',
+      'organizer.list',
+    );
+    const mixed = await getPage<OrganizerDocument>(
+      api,
+      '/organizer/all?FILTER=Org%200&SortBy=name_desc&PageSize=3&PAGENUMBER=2',
+      'organizer.list',
+    );
 
     assert.equal(mixed.meta, lower.meta);
     assert.equal(ids(mixed.items), ids(lower.items));
@@ -239,7 +301,7 @@ await dialectSuites('list routes', (test, api) => {
       expectStatus(response, 200);
       assertMatchesContract('organizer.list', response);
       assert.equal(response.body, []);
-      const meta = JSON.parse(response.headers.get('x-pagination') ?? 'null') as PaginationMeta;
+      const meta = paginationOf(response);
       assert.is(meta.totalCount, 56);
       assert.is(meta.pageNumber, pageNumber);
       assert.is(meta.hasNextPage, false);
@@ -251,9 +313,27 @@ await dialectSuites('list routes', (test, api) => {
     const expected = orders(data.numbered, (o) => o.name, false);
     const expectedDesc = orders(data.numbered, (o) => o.name, true);
 
-    const byName = await allPages<OrganizerDocument>(api, '/organizer/all', 'filter=Org%200', 3, 'organizer.list');
-    const byDefault = await allPages<OrganizerDocument>(api, '/organizer/all', 'filter=Org%200&sortBy=name', 7, 'organizer.list');
-    const descending = await allPages<OrganizerDocument>(api, '/organizer/all', 'filter=Org%200&sortBy=name_desc', 3, 'organizer.list');
+    const byName = await allPages<OrganizerDocument>(
+      api,
+      '/organizer/all',
+      'filter=Org%200',
+      3,
+      'organizer.list',
+    );
+    const byDefault = await allPages<OrganizerDocument>(
+      api,
+      '/organizer/all',
+      'filter=Org%200&sortBy=name',
+      7,
+      'organizer.list',
+    );
+    const descending = await allPages<OrganizerDocument>(
+      api,
+      '/organizer/all',
+      'filter=Org%200&sortBy=name_desc',
+      3,
+      'organizer.list',
+    );
 
     assertOneOf(ids(byName), expected, 'name');
     assertOneOf(ids(byDefault), expected, 'default');
@@ -272,7 +352,13 @@ await dialectSuites('list routes', (test, api) => {
     ];
 
     for (const [sort, expected] of cases) {
-      const events = await allPages<EventDocument>(api, '/event/all', `filter=sortville${sort}`, 2, 'event.list');
+      const events = await allPages<EventDocument>(
+        api,
+        '/event/all',
+        `filter=sortville${sort}`,
+        2,
+        'event.list',
+      );
       assertOneOf(ids(events), expected, sort || 'default');
     }
   });
@@ -300,7 +386,11 @@ await dialectSuites('list routes', (test, api) => {
     ];
 
     for (const [filter, titles] of cases) {
-      const page = await getPage<EventDocument>(api, `/event/all?pageSize=50&filter=${encodeURIComponent(filter)}`, 'event.list');
+      const page = await getPage<EventDocument>(
+        api,
+        `/event/all?pageSize=50&filter=${encodeURIComponent(filter)}`,
+        'event.list',
+      );
       assert.equal(page.items.map((e) => e.title).sort(), [...titles].sort(), `filter ${filter}`);
       assert.is(page.meta.totalCount, titles.length, `totalCount for ${filter}`);
     }
@@ -322,7 +412,11 @@ await dialectSuites('list routes', (test, api) => {
     ];
 
     for (const [filter, names] of cases) {
-      const page = await getPage<OrganizerDocument>(api, `/organizer/all?pageSize=50&filter=${encodeURIComponent(filter)}`, 'organizer.list');
+      const page = await getPage<OrganizerDocument>(
+        api,
+        `/organizer/all?pageSize=50&filter=${encodeURIComponent(filter)}`,
+        'organizer.list',
+      );
       assert.equal(page.items.map((o) => o.name).sort(), [...names].sort(), `filter ${filter}`);
     }
     const all = await getPage(api, '/organizer/all', 'organizer.list');
@@ -339,9 +433,21 @@ await dialectSuites('list routes', (test, api) => {
   test('lists, sorts and filters speakers', async () => {
     const names = (page: Page<SpeakerDocument>) => page.items.map((s) => s.name);
 
-    const ascending = await getPage<SpeakerDocument>(api, '/speaker/all?filter=speaker', 'speaker.list');
-    const descending = await getPage<SpeakerDocument>(api, '/speaker/all?filter=speaker&sortBy=name_desc', 'speaker.list');
-    const byEmail = await getPage<SpeakerDocument>(api, '/speaker/all?filter=TALKS.example', 'speaker.list');
+    const ascending = await getPage<SpeakerDocument>(
+      api,
+      '/speaker/all?filter=speaker',
+      'speaker.list',
+    );
+    const descending = await getPage<SpeakerDocument>(
+      api,
+      '/speaker/all?filter=speaker&sortBy=name_desc',
+      'speaker.list',
+    );
+    const byEmail = await getPage<SpeakerDocument>(
+      api,
+      '/speaker/all?filter=TALKS.example',
+      'speaker.list',
+    );
 
     assert.equal(names(ascending), ['Abel Speaker', 'Mona Speaker', 'Yara Speaker']);
     assert.equal(names(descending), ['Yara Speaker', 'Mona Speaker', 'Abel Speaker']);
@@ -353,14 +459,31 @@ await dialectSuites('list routes', (test, api) => {
     const path = `/participant/${data.crowdEvent.id}/all`;
     const expected = orders(data.crowd, (p) => p.name, false);
 
-    const ascending = await allPages<ParticipantDocument>(api, path, 'sortBy=name', 2, 'participant.listByEvent');
-    const descending = await getPage<ParticipantDocument>(api, `${path}?sortBy=name_desc&pageSize=50`, 'participant.listByEvent');
-    const filtered = await getPage<ParticipantDocument>(api, `${path}?filter=CROWD3@`, 'participant.listByEvent');
+    const ascending = await allPages<ParticipantDocument>(
+      api,
+      path,
+      'sortBy=name',
+      2,
+      'participant.listByEvent',
+    );
+    const descending = await getPage<ParticipantDocument>(
+      api,
+      `${path}?sortBy=name_desc&pageSize=50`,
+      'participant.listByEvent',
+    );
+    const filtered = await getPage<ParticipantDocument>(
+      api,
+      `${path}?filter=CROWD3@`,
+      'participant.listByEvent',
+    );
 
     assertOneOf(ids(ascending), expected, 'name');
     assert.equal(ids(descending.items), [...(expected[0] ?? [])].reverse());
     assert.equal(ids(filtered.items), [data.crowd[3]?.id]);
-    assert.equal(descending.items.find((p) => p.id === data.crowd[0]?.id), data.crowd[0]);
+    assert.equal(
+      descending.items.find((p) => p.id === data.crowd[0]?.id),
+      data.crowd[0],
+    );
   });
 
   test('answers 400 VALIDATION_FAILED for invalid pageNumber, pageSize, sortBy or filter', async () => {
@@ -394,7 +517,10 @@ await dialectSuites('list routes', (test, api) => {
       const problem = assertProblem(response, 400, 'VALIDATION_FAILED');
       assertMatchesContract(operationId, response);
       const keys = Object.keys(problem.errors ?? {});
-      assert.ok(keys.some((key) => key.endsWith(parameter)), `${path}: errors name ${parameter}: ${response.text}`);
+      assert.ok(
+        keys.some((key) => key.endsWith(parameter)),
+        `${path}: errors name ${parameter}: ${response.text}`,
+      );
     }
   });
 

@@ -1,16 +1,7 @@
 import * as assert from 'uvu/assert';
-import type { EventDocument, EventSummary, OrganizerDocument } from '../../src/domain/types.js';
+import type { OrganizerDocument } from '../../src/domain/types.js';
 import { assertMatchesContract, assertProblem } from '../support/openapi-responses.js';
-import { dialectSuites, expectStatus, futureDate } from './api-fixture.js';
-
-function summaryOf(event: EventDocument): EventSummary {
-  return { id: event.id, title: event.title, description: event.description, date: event.date, location: event.location };
-}
-
-/** Embedded lists have no contracted order; compare them sorted by id. */
-function byId<T extends { id: number }>(items: readonly T[]): T[] {
-  return [...items].sort((a, b) => a.id - b.id);
-}
+import { byId, dialectSuites, expectStatus, futureDate, summaryOf } from './api-fixture.js';
 
 const INVALID_PEOPLE: [Record<string, unknown>, string][] = [
   [{ name: '', email: 'a@example.test' }, 'name'],
@@ -30,11 +21,19 @@ const INVALID_PEOPLE: [Record<string, unknown>, string][] = [
 
 await dialectSuites('organizer routes', (test, api) => {
   test('creates an organizer: 201, Location and the organizer without events', async () => {
-    const response = await api.send('POST', '/organizer', { name: 'Acme Events', email: 'Team@Acme.example' });
+    const response = await api.send('POST', '/organizer', {
+      name: 'Acme Events',
+      email: 'Team@Acme.example',
+    });
 
     expectStatus(response, 201);
     assertMatchesContract('organizer.create', response);
-    assert.equal(response.body, { id: response.body.id, name: 'Acme Events', email: 'Team@Acme.example', events: [] });
+    assert.equal(response.body, {
+      id: response.body.id,
+      name: 'Acme Events',
+      email: 'Team@Acme.example',
+      events: [],
+    });
     assert.is(response.headers.get('location'), `/organizer/${response.body.id}`);
   });
 
@@ -45,7 +44,12 @@ await dialectSuites('organizer routes', (test, api) => {
     const organizer = await api.createOrganizer({ name, email });
 
     assert.is(email.length, 150);
-    assert.equal(await api.read(`/organizer/${organizer.id}`, 'organizer.get'), { id: organizer.id, name, email, events: [] });
+    assert.equal(await api.read(`/organizer/${organizer.id}`, 'organizer.get'), {
+      id: organizer.id,
+      name,
+      email,
+      events: [],
+    });
   });
 
   test('answers 400 VALIDATION_FAILED naming each invalid field on create', async () => {
@@ -54,7 +58,10 @@ await dialectSuites('organizer routes', (test, api) => {
 
       const problem = assertProblem(response, 400, 'VALIDATION_FAILED');
       assertMatchesContract('organizer.create', response);
-      assert.ok(problem.errors?.[field] !== undefined, `${JSON.stringify(body)} names ${field}: ${response.text}`);
+      assert.ok(
+        problem.errors?.[field] !== undefined,
+        `${JSON.stringify(body)} names ${field}: ${response.text}`,
+      );
     }
   });
 
@@ -71,7 +78,10 @@ await dialectSuites('organizer routes', (test, api) => {
 
   test('returns an organizer with summaries of its events', async () => {
     const organizer = await api.createOrganizer();
-    const later = await api.createEvent(organizer.id, { date: futureDate(20), description: 'Later one' });
+    const later = await api.createEvent(organizer.id, {
+      date: futureDate(20),
+      description: 'Later one',
+    });
     const sooner = await api.createEvent(organizer.id, { date: futureDate(10) });
 
     const response = await api.get(`/organizer/${organizer.id}`);
@@ -101,13 +111,21 @@ await dialectSuites('organizer routes', (test, api) => {
 
     expectStatus(response, 200);
     assertMatchesContract('organizer.update', response);
-    const expected = { id: organizer.id, name: 'Renamed Organizer', email: 'renamed@example.test', events: [summaryOf(event)] };
+    const expected = {
+      id: organizer.id,
+      name: 'Renamed Organizer',
+      email: 'renamed@example.test',
+      events: [summaryOf(event)],
+    };
     assert.equal(response.body, expected);
     assert.equal(await api.read(`/organizer/${organizer.id}`, 'organizer.get'), expected);
   });
 
   test('answers 404 NOT_FOUND when updating an organizer that does not exist', async () => {
-    const response = await api.send('PUT', '/organizer/update/2147483647', { name: 'Ghost', email: 'ghost@example.test' });
+    const response = await api.send('PUT', '/organizer/update/2147483647', {
+      name: 'Ghost',
+      email: 'ghost@example.test',
+    });
 
     assertProblem(response, 404, 'NOT_FOUND');
     assertMatchesContract('organizer.update', response);
@@ -121,7 +139,10 @@ await dialectSuites('organizer routes', (test, api) => {
 
       const problem = assertProblem(response, 400, 'VALIDATION_FAILED');
       assertMatchesContract('organizer.update', response);
-      assert.ok(problem.errors?.[field] !== undefined, `${JSON.stringify(body)} names ${field}: ${response.text}`);
+      assert.ok(
+        problem.errors?.[field] !== undefined,
+        `${JSON.stringify(body)} names ${field}: ${response.text}`,
+      );
     }
     assert.equal(await api.read(`/organizer/${organizer.id}`, 'organizer.get'), organizer);
   });
@@ -135,7 +156,10 @@ await dialectSuites('organizer routes', (test, api) => {
 
     expectStatus(response, 200);
     assertMatchesContract('organizer.assignEvent', response);
-    assert.equal(response.body, { ...event, organizer: { id: second.id, name: second.name, email: second.email } });
+    assert.equal(response.body, {
+      ...event,
+      organizer: { id: second.id, name: second.name, email: second.email },
+    });
     const firstNow = await api.read<OrganizerDocument>(`/organizer/${first.id}`, 'organizer.get');
     const secondNow = await api.read<OrganizerDocument>(`/organizer/${second.id}`, 'organizer.get');
     assert.equal(firstNow.events, []);
@@ -187,7 +211,8 @@ await dialectSuites('organizer routes', (test, api) => {
     expectStatus(response, 204);
     assertMatchesContract('organizer.delete', response);
     assertProblem(await api.get(`/organizer/${organizer.id}`), 404, 'NOT_FOUND');
-    for (const event of events) assertProblem(await api.get(`/event/${event.id}`), 404, 'NOT_FOUND');
+    for (const event of events)
+      assertProblem(await api.get(`/event/${event.id}`), 404, 'NOT_FOUND');
     assert.equal(await api.read(`/participant/${participant.id}`, 'participant.get'), participant);
   });
 

@@ -1,7 +1,7 @@
 import * as assert from 'uvu/assert';
 import type { EventDocument, ParticipantDocument } from '../../src/domain/types.js';
 import { assertMatchesContract, assertProblem } from '../support/openapi-responses.js';
-import { dialectSuites, expectStatus } from './api-fixture.js';
+import { dialectSuites, expectStatus, idsOf, paginationOf } from './api-fixture.js';
 
 const INVALID_PARTICIPANTS: [Record<string, unknown>, string][] = [
   [{ name: '', email: 'a@example.test' }, 'name'],
@@ -16,14 +16,6 @@ const INVALID_PARTICIPANTS: [Record<string, unknown>, string][] = [
   [{ name: 'A', email: 'a@example.test', events: [1] }, 'events'],
 ];
 
-function idsOf(items: readonly { id: number }[]): number[] {
-  return items.map((item) => item.id).sort((a, b) => a - b);
-}
-
-function pagination(response: { headers: Headers }): Record<string, unknown> {
-  return JSON.parse(response.headers.get('x-pagination') ?? 'null') as Record<string, unknown>;
-}
-
 await dialectSuites('participant routes', (test, api) => {
   test('creates a participant: 201, Location and the participant', async () => {
     const response = await api.send('POST', '/participant', {
@@ -34,7 +26,12 @@ await dialectSuites('participant routes', (test, api) => {
 
     expectStatus(response, 201);
     assertMatchesContract('participant.create', response);
-    assert.equal(response.body, { id: response.body.id, name: 'Grace Hopper', email: 'grace@example.test', interests: 'Compilers' });
+    assert.equal(response.body, {
+      id: response.body.id,
+      name: 'Grace Hopper',
+      email: 'grace@example.test',
+      interests: 'Compilers',
+    });
     assert.is(response.headers.get('location'), `/participant/${response.body.id}`);
   });
 
@@ -51,7 +48,10 @@ await dialectSuites('participant routes', (test, api) => {
 
       const problem = assertProblem(response, 400, 'VALIDATION_FAILED');
       assertMatchesContract('participant.create', response);
-      assert.ok(problem.errors?.[field] !== undefined, `${JSON.stringify(body)} names ${field}: ${response.text}`);
+      assert.ok(
+        problem.errors?.[field] !== undefined,
+        `${JSON.stringify(body)} names ${field}: ${response.text}`,
+      );
     }
   });
 
@@ -93,13 +93,21 @@ await dialectSuites('participant routes', (test, api) => {
 
     expectStatus(response, 200);
     assertMatchesContract('participant.update', response);
-    const expected = { id: participant.id, name: 'Renamed Participant', email: 'renamed.participant@example.test', interests: null };
+    const expected = {
+      id: participant.id,
+      name: 'Renamed Participant',
+      email: 'renamed.participant@example.test',
+      interests: null,
+    };
     assert.equal(response.body, expected);
     assert.equal(await api.read(`/participant/${participant.id}`, 'participant.get'), expected);
   });
 
   test('answers 404 NOT_FOUND when updating a participant that does not exist', async () => {
-    const response = await api.send('PUT', '/participant/update/2147483647', { name: 'Ghost', email: 'ghost@example.test' });
+    const response = await api.send('PUT', '/participant/update/2147483647', {
+      name: 'Ghost',
+      email: 'ghost@example.test',
+    });
 
     assertProblem(response, 404, 'NOT_FOUND');
     assertMatchesContract('participant.update', response);
@@ -113,7 +121,10 @@ await dialectSuites('participant routes', (test, api) => {
 
       const problem = assertProblem(response, 400, 'VALIDATION_FAILED');
       assertMatchesContract('participant.update', response);
-      assert.ok(problem.errors?.[field] !== undefined, `${JSON.stringify(body)} names ${field}: ${response.text}`);
+      assert.ok(
+        problem.errors?.[field] !== undefined,
+        `${JSON.stringify(body)} names ${field}: ${response.text}`,
+      );
     }
     assert.equal(await api.read(`/participant/${participant.id}`, 'participant.get'), participant);
   });
@@ -145,7 +156,7 @@ await dialectSuites('participant routes', (test, api) => {
     assertMatchesContract('participant.register', response);
     assert.equal(idsOf(response.body.participants), [participant.id]);
     const listed = await api.get(`/participant/${event.id}/all`);
-    assert.is(pagination(listed)['totalCount'], 1);
+    assert.is(paginationOf(listed).totalCount, 1);
   });
 
   test('answers 404 NOT_FOUND when registering for an unknown event or an unknown participant', async () => {
@@ -166,7 +177,11 @@ await dialectSuites('participant routes', (test, api) => {
   test('answers 409 EVENT_FULL when the event is full, yet 200 for someone already registered', async () => {
     const organizer = await api.createOrganizer();
     const event = await api.createEvent(organizer.id, { capacity: 2 });
-    const [first, second, third] = await Promise.all([api.createParticipant(), api.createParticipant(), api.createParticipant()]);
+    const [first, second, third] = await Promise.all([
+      api.createParticipant(),
+      api.createParticipant(),
+      api.createParticipant(),
+    ]);
     expectStatus(await api.register(event.id, first.id), 200);
     expectStatus(await api.register(event.id, second.id), 200);
 
@@ -184,7 +199,11 @@ await dialectSuites('participant routes', (test, api) => {
   test('a deleted participant frees their seat for someone else', async () => {
     const organizer = await api.createOrganizer();
     const event = await api.createEvent(organizer.id, { capacity: 2 });
-    const [first, second, third] = await Promise.all([api.createParticipant(), api.createParticipant(), api.createParticipant()]);
+    const [first, second, third] = await Promise.all([
+      api.createParticipant(),
+      api.createParticipant(),
+      api.createParticipant(),
+    ]);
     expectStatus(await api.register(event.id, first.id), 200);
     expectStatus(await api.register(event.id, second.id), 200);
     expectStatus(await api.send('DELETE', `/participant/delete/${first.id}`), 204);
@@ -202,7 +221,8 @@ await dialectSuites('participant routes', (test, api) => {
     const participants: ParticipantDocument[] = [];
     for (let i = 0; i < 5; i++) participants.push(await api.createParticipant());
 
-    for (const participant of participants) expectStatus(await api.register(event.id, participant.id), 200);
+    for (const participant of participants)
+      expectStatus(await api.register(event.id, participant.id), 200);
 
     const stored = await api.read<EventDocument>(`/event/${event.id}`, 'event.get');
     assert.equal(idsOf(stored.participants), idsOf(participants));
@@ -233,7 +253,7 @@ await dialectSuites('participant routes', (test, api) => {
     expectStatus(response, 200);
     assertMatchesContract('participant.listByEvent', response);
     assert.equal(response.body, [amy, zed]);
-    assert.equal(pagination(response), {
+    assert.equal(paginationOf(response), {
       totalCount: 2,
       pageSize: 10,
       pageNumber: 1,
@@ -252,7 +272,7 @@ await dialectSuites('participant routes', (test, api) => {
     expectStatus(response, 200);
     assertMatchesContract('participant.listByEvent', response);
     assert.equal(response.body, []);
-    assert.is(pagination(response)['totalCount'], 0);
+    assert.is(paginationOf(response).totalCount, 0);
   });
 
   test('answers 404 NOT_FOUND when listing the participants of an unknown event', async () => {

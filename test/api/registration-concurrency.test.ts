@@ -2,7 +2,15 @@ import * as assert from 'uvu/assert';
 import { openDatabase } from '../../src/db/connect.js';
 import type { EventDocument, ParticipantDocument } from '../../src/domain/types.js';
 import { assertMatchesContract, assertProblem } from '../support/openapi-responses.js';
-import { dialectSuites, expectStatus, type ApiFixture, type ApiResponse } from './api-fixture.js';
+import {
+  dialectSuites,
+  expectStatus,
+  idsOf,
+  inBatches,
+  paginationOf,
+  type ApiFixture,
+  type ApiResponse,
+} from './api-fixture.js';
 
 interface RegistrationRow {
   participant_id: number;
@@ -24,19 +32,6 @@ async function storedRegistrations(api: ApiFixture, eventId: number): Promise<Re
   }
 }
 
-async function createParticipants(api: ApiFixture, count: number): Promise<ParticipantDocument[]> {
-  const created: ParticipantDocument[] = [];
-  for (let start = 0; start < count; start += 20) {
-    const batch = Array.from({ length: Math.min(20, count - start) }, () => api.createParticipant());
-    created.push(...(await Promise.all(batch)));
-  }
-  return created;
-}
-
-function totalCount(response: ApiResponse): number {
-  return (JSON.parse(response.headers.get('x-pagination') ?? '{}') as { totalCount: number }).totalCount;
-}
-
 function statusCounts(responses: readonly ApiResponse[]): Record<number, number> {
   const counts: Record<number, number> = {};
   for (const response of responses) counts[response.status] = (counts[response.status] ?? 0) + 1;
@@ -47,32 +42,38 @@ await dialectSuites('registration concurrency', (test, api) => {
   test('200 simultaneous registrations for 10 seats: exactly 10 succeed and 190 get EVENT_FULL', async () => {
     const organizer = await api.createOrganizer();
     const event = await api.createEvent(organizer.id, { capacity: 10 });
-    const participants = await createParticipants(api, 200);
+    const participants = await inBatches(200, () => api.createParticipant());
 
-    const responses = await Promise.all(participants.map((participant) => api.register(event.id, participant.id)));
+    const responses = await Promise.all(
+      participants.map((participant) => api.register(event.id, participant.id)),
+    );
 
     assert.equal(statusCounts(responses), { 200: 10, 409: 190 });
     for (const response of responses) {
       if (response.status === 409) assertProblem(response, 409, 'EVENT_FULL');
       assertMatchesContract('participant.register', response);
     }
-    const winners = responses
-      .map((response, index) => (response.status === 200 ? participants[index]?.id : undefined))
-      .filter((id): id is number => id !== undefined)
-      .sort((a, b) => a - b);
+    const winners = idsOf(participants.filter((_, index) => responses[index]?.status === 200));
 
     const listed = await api.get(`/participant/${event.id}/all?pageSize=50`);
     expectStatus(listed, 200);
-    assert.is(totalCount(listed), 10);
-    assert.equal((listed.body as ParticipantDocument[]).map((p) => p.id).sort((a, b) => a - b), winners);
+    assert.is(paginationOf(listed).totalCount, 10);
+    assert.equal(idsOf(listed.body as ParticipantDocument[]), winners);
 
     const page = await api.read<EventDocument>(`/event/${event.id}`, 'event.get');
-    assert.equal(page.participants.map((p) => p.id).sort((a, b) => a - b), winners);
+    assert.equal(idsOf(page.participants), winners);
 
     const rows = await storedRegistrations(api, event.id);
     assert.is(rows.length, 10, 'registrations rows in the database');
-    assert.equal(rows.map((row) => row.participant_id).sort((a, b) => a - b), winners);
-    assert.equal(rows.map((row) => row.seat), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'one seat each, none twice');
+    assert.equal(
+      rows.map((row) => row.participant_id).sort((a, b) => a - b),
+      winners,
+    );
+    assert.equal(
+      rows.map((row) => row.seat),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      'one seat each, none twice',
+    );
   });
 
   test('one participant registered 30 times at once: all 200 and registered once', async () => {
@@ -80,7 +81,9 @@ await dialectSuites('registration concurrency', (test, api) => {
     const event = await api.createEvent(organizer.id, { capacity: 100 });
     const participant = await api.createParticipant();
 
-    const responses = await Promise.all(Array.from({ length: 30 }, () => api.register(event.id, participant.id)));
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, () => api.register(event.id, participant.id)),
+    );
 
     assert.equal(statusCounts(responses), { 200: 30 });
     for (const response of responses) {
@@ -91,21 +94,29 @@ await dialectSuites('registration concurrency', (test, api) => {
       );
     }
     const listed = await api.get(`/participant/${event.id}/all`);
-    assert.is(totalCount(listed), 1);
+    assert.is(paginationOf(listed).totalCount, 1);
     const rows = await storedRegistrations(api, event.id);
-    assert.equal(rows.map((row) => row.participant_id), [participant.id]);
+    assert.equal(
+      rows.map((row) => row.participant_id),
+      [participant.id],
+    );
   });
 
   test('participants racing twice each for 5 seats never overbook nor double-register', async () => {
     const organizer = await api.createOrganizer();
     const event = await api.createEvent(organizer.id, { capacity: 5 });
-    const participants = await createParticipants(api, 20);
+    const participants = await inBatches(20, () => api.createParticipant());
 
-    const attempts = [...participants, ...participants].map((participant) => api.register(event.id, participant.id));
+    const attempts = [...participants, ...participants].map((participant) =>
+      api.register(event.id, participant.id),
+    );
     const responses = await Promise.all(attempts);
 
     for (const response of responses) {
-      assert.ok(response.status === 200 || response.status === 409, `${response.status} ${response.text}`);
+      assert.ok(
+        response.status === 200 || response.status === 409,
+        `${response.status} ${response.text}`,
+      );
       assertMatchesContract('participant.register', response);
     }
     const rows = await storedRegistrations(api, event.id);
@@ -123,7 +134,7 @@ await dialectSuites('registration concurrency', (test, api) => {
   test('registrations after the race still see the event as full', async () => {
     const organizer = await api.createOrganizer();
     const event = await api.createEvent(organizer.id, { capacity: 3 });
-    const participants = await createParticipants(api, 12);
+    const participants = await inBatches(12, () => api.createParticipant());
     await Promise.all(participants.map((participant) => api.register(event.id, participant.id)));
     const late = await api.createParticipant();
 

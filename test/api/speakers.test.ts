@@ -1,7 +1,7 @@
 import * as assert from 'uvu/assert';
-import type { EventDocument, EventSummary, SpeakerDocument } from '../../src/domain/types.js';
+import type { EventDocument, SpeakerDocument } from '../../src/domain/types.js';
 import { assertMatchesContract, assertProblem } from '../support/openapi-responses.js';
-import { dialectSuites, expectStatus } from './api-fixture.js';
+import { byId, dialectSuites, expectStatus, summaryOf } from './api-fixture.js';
 
 const VALID = { name: 'Linus', email: 'linus@example.test', biography: 'Writes kernels.' };
 
@@ -19,21 +19,21 @@ const INVALID_SPEAKERS: [Record<string, unknown>, string][] = [
   [{ ...VALID, events: [] }, 'events'],
 ];
 
-function summaryOf(event: EventDocument): EventSummary {
-  return { id: event.id, title: event.title, description: event.description, date: event.date, location: event.location };
-}
-
-function byId<T extends { id: number }>(items: readonly T[]): T[] {
-  return [...items].sort((a, b) => a.id - b.id);
-}
-
 await dialectSuites('speaker routes', (test, api) => {
   test('creates a speaker: 201, Location and the speaker without events', async () => {
-    const response = await api.send('POST', '/speaker', { ...VALID, expertise: 'Operating systems' });
+    const response = await api.send('POST', '/speaker', {
+      ...VALID,
+      expertise: 'Operating systems',
+    });
 
     expectStatus(response, 201);
     assertMatchesContract('speaker.create', response);
-    assert.equal(response.body, { id: response.body.id, ...VALID, expertise: 'Operating systems', events: [] });
+    assert.equal(response.body, {
+      id: response.body.id,
+      ...VALID,
+      expertise: 'Operating systems',
+      events: [],
+    });
     assert.is(response.headers.get('location'), `/speaker/${response.body.id}`);
   });
 
@@ -43,7 +43,10 @@ await dialectSuites('speaker routes', (test, api) => {
     const speaker = await api.createSpeaker({ biography });
 
     assert.is(speaker.expertise, null);
-    assert.equal(await api.read(`/speaker/${speaker.id}`, 'speaker.get'), { ...speaker, biography });
+    assert.equal(await api.read(`/speaker/${speaker.id}`, 'speaker.get'), {
+      ...speaker,
+      biography,
+    });
   });
 
   test('answers 400 VALIDATION_FAILED naming each invalid field on create', async () => {
@@ -52,14 +55,18 @@ await dialectSuites('speaker routes', (test, api) => {
 
       const problem = assertProblem(response, 400, 'VALIDATION_FAILED');
       assertMatchesContract('speaker.create', response);
-      assert.ok(problem.errors?.[field] !== undefined, `${JSON.stringify(body).slice(0, 80)} names ${field}: ${response.text}`);
+      assert.ok(
+        problem.errors?.[field] !== undefined,
+        `${JSON.stringify(body).slice(0, 80)} names ${field}: ${response.text}`,
+      );
     }
   });
 
   test('rejects a speaker carrying __proto__ with 400', async () => {
     const response = await api.request('POST', '/speaker', {
       token: api.token,
-      rawBody: '{"name":"P","email":"p@example.test","biography":"B","__proto__":{"expertise":"x"}}',
+      rawBody:
+        '{"name":"P","email":"p@example.test","biography":"B","__proto__":{"expertise":"x"}}',
       headers: { 'content-type': 'application/json' },
     });
 
@@ -98,11 +105,20 @@ await dialectSuites('speaker routes', (test, api) => {
     const speaker = await api.createSpeaker({ expertise: 'Old' });
     expectStatus(await api.link(speaker.id, event.id), 200);
 
-    const response = await api.send('PUT', `/speaker/update/${speaker.id}`, { ...VALID, name: 'Renamed Speaker' });
+    const response = await api.send('PUT', `/speaker/update/${speaker.id}`, {
+      ...VALID,
+      name: 'Renamed Speaker',
+    });
 
     expectStatus(response, 200);
     assertMatchesContract('speaker.update', response);
-    const expected = { id: speaker.id, ...VALID, name: 'Renamed Speaker', expertise: null, events: [summaryOf(event)] };
+    const expected = {
+      id: speaker.id,
+      ...VALID,
+      name: 'Renamed Speaker',
+      expertise: null,
+      events: [summaryOf(event)],
+    };
     assert.equal(response.body, expected);
     assert.equal(await api.read(`/speaker/${speaker.id}`, 'speaker.get'), expected);
   });
@@ -138,7 +154,9 @@ await dialectSuites('speaker routes', (test, api) => {
     assertMatchesContract('speaker.linkEvent', response);
     assert.equal(response.body, {
       ...event,
-      speakers: [{ id: speaker.id, name: speaker.name, email: speaker.email, expertise: 'Databases' }],
+      speakers: [
+        { id: speaker.id, name: speaker.name, email: speaker.email, expertise: 'Databases' },
+      ],
     });
   });
 
@@ -198,7 +216,10 @@ await dialectSuites('speaker routes', (test, api) => {
     assertMatchesContract('speaker.delete', response);
     assertProblem(await api.get(`/speaker/${speaker.id}`), 404, 'NOT_FOUND');
     const stored = await api.read<EventDocument>(`/event/${event.id}`, 'event.get');
-    assert.equal(stored.speakers.map((s) => s.id), [stays.id]);
+    assert.equal(
+      stored.speakers.map((s) => s.id),
+      [stays.id],
+    );
     const again = await api.send('DELETE', `/speaker/delete/${speaker.id}`);
     assertProblem(again, 404, 'NOT_FOUND');
     assertMatchesContract('speaker.delete', again);

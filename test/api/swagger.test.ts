@@ -2,10 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { projectRoot } from '../../src/paths.js';
-import { assertMatchesContract, assertProblem, mediaTypeOf } from '../support/openapi-responses.js';
+import {
+  assertMatchesContract,
+  assertProblem,
+  mediaTypeOf,
+  TRACE_ID,
+} from '../support/openapi-responses.js';
 import { dialectSuites, expectStatus } from './api-fixture.js';
-
-const TRACE_ID = /^[0-9a-f]{32}$/;
 
 await dialectSuites(
   'Swagger UI and openapi.json',
@@ -60,7 +63,11 @@ await dialectSuites(
     });
 
     test('answers 404 ROUTE_NOT_FOUND for a file the UI does not have', async () => {
-      for (const path of ['/swagger/nope.js', '/swagger/../package.json', '/swagger/%2e%2e/package.json']) {
+      for (const path of [
+        '/swagger/nope.js',
+        '/swagger/../package.json',
+        '/swagger/%2e%2e/package.json',
+      ]) {
         const response = await api.get(path);
 
         assert.ok(response.status === 404, `${path}: ${response.status}`);
@@ -70,7 +77,9 @@ await dialectSuites(
 
     test('serves openapi.json as the parsed contract: OpenAPI 3.1.0 with the bearerAuth scheme', async () => {
       const response = await api.get('/openapi.json');
-      const onDisk = JSON.parse(readFileSync(join(projectRoot(), 'openapi.json'), 'utf8')) as unknown;
+      const onDisk = JSON.parse(
+        readFileSync(join(projectRoot(), 'openapi.json'), 'utf8'),
+      ) as unknown;
 
       expectStatus(response, 200);
       assertMatchesContract('openapi.get', response);

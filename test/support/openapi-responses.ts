@@ -29,10 +29,13 @@ export interface ProblemBody {
 }
 
 const SCHEMA_ROOT = 'urn:eventflow:openapi';
-const TRACE_ID = /^[0-9a-f]{32}$/;
+/** A W3C trace id as the contract sends it in X-Trace-Id: 32 lowercase hex digits. */
+export const TRACE_ID = /^[0-9a-f]{32}$/;
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
 
-const document = JSON.parse(readFileSync(join(projectRoot(), 'openapi.json'), 'utf8')) as JsonObject;
+const document = JSON.parse(
+  readFileSync(join(projectRoot(), 'openapi.json'), 'utf8'),
+) as JsonObject;
 const ajv = createAjv();
 const operations = indexOperations();
 const validators = new Map<string, ValidateFunction>();
@@ -69,7 +72,9 @@ export function assertMatchesContract(operationId: string, response: TestRespons
 
   const validate = validatorFor(`${operationId} ${response.status} body`, schema);
   if (!validate(response.body)) {
-    fail(`${where}: body does not match the contract\n${describe(validate.errors)}\nbody: ${clip(response.text)}`);
+    fail(
+      `${where}: body does not match the contract\n${describe(validate.errors)}\nbody: ${clip(response.text)}`,
+    );
   }
 }
 
@@ -78,13 +83,19 @@ export function assertMatchesContract(operationId: string, response: TestRespons
  * `type` derived from the code, the catalogue's title, a detail, and a 32-hex trace id equal
  * to `X-Trace-Id`. Returns the body for further checks (`errors`).
  */
-export function assertProblem(response: TestResponse, status: number, code: ErrorCode): ProblemBody {
+export function assertProblem(
+  response: TestResponse,
+  status: number,
+  code: ErrorCode,
+): ProblemBody {
   assert.is(response.status, status, `status (body: ${clip(response.text)})`);
   assert.is(mediaTypeOf(response), 'application/problem+json', 'problem content type');
 
   const validate = validatorFor('Problem', { $ref: '#/components/schemas/Problem' });
   if (!validate(response.body)) {
-    fail(`problem body does not match the Problem schema\n${describe(validate.errors)}\nbody: ${clip(response.text)}`);
+    fail(
+      `problem body does not match the Problem schema\n${describe(validate.errors)}\nbody: ${clip(response.text)}`,
+    );
   }
 
   const body = response.body as ProblemBody;
@@ -212,7 +223,10 @@ function asObject(value: unknown): JsonObject | undefined {
 
 function describe(errors: ErrorObject[] | null | undefined): string {
   return (errors ?? [])
-    .map((error) => `  - ${error.instancePath || '(root)'} ${error.message ?? ''} ${JSON.stringify(error.params)}`)
+    .map(
+      (error) =>
+        `  - ${error.instancePath || '(root)'} ${error.message ?? ''} ${JSON.stringify(error.params)}`,
+    )
     .join('\n');
 }
 
