@@ -20,12 +20,27 @@ export interface CacheAsideRead<T> {
  * starts a fresh load instead of joining one that may have read the old row. Invalidations
  * made by other instances (Cache.onRemoteInvalidation) detach in-flight loads the same way.
  */
+interface SharedLoad {
+  read: Promise<CacheAsideRead<unknown>>;
+  startedAt: number;
+}
+
+export interface CacheAsideOptions {
+  /**
+   * How long a load may be joined (ms): a reader arriving later starts its own, so a load
+   * stuck on a hung connection cannot hold every reader of its key. The request deadline.
+   */
+  maxShareMs?: number;
+}
+
 export class CacheAside {
   readonly #cache: Cache;
-  readonly #inFlight = new Map<string, Promise<CacheAsideRead<unknown>>>();
+  readonly #inFlight = new Map<string, SharedLoad>();
+  readonly #maxShareMs: number;
 
-  constructor(cache: Cache) {
+  constructor(cache: Cache, options: CacheAsideOptions = {}) {
     this.#cache = cache;
+    this.#maxShareMs = options.maxShareMs ?? 10_000;
     cache.onRemoteInvalidation?.((keys) => this.#detach(keys));
   }
 
@@ -43,16 +58,19 @@ export class CacheAside {
     ttlSeconds: number,
     load: () => Promise<LoadResult<T>>,
   ): Promise<CacheAsideRead<T>> {
+    const now = performance.now();
     const pending = this.#inFlight.get(key);
-    if (pending !== undefined) return pending as Promise<CacheAsideRead<T>>;
+    if (pending !== undefined && now - pending.startedAt < this.#maxShareMs) {
+      return pending.read as Promise<CacheAsideRead<T>>;
+    }
 
-    const read = this.#loadThrough(key, ttlSeconds, load);
-    this.#inFlight.set(key, read);
+    const shared: SharedLoad = { read: this.#loadThrough(key, ttlSeconds, load), startedAt: now };
+    this.#inFlight.set(key, shared);
     const release = (): void => {
-      if (this.#inFlight.get(key) === read) this.#inFlight.delete(key);
+      if (this.#inFlight.get(key) === shared) this.#inFlight.delete(key);
     };
-    read.then(release, release);
-    return read;
+    shared.read.then(release, release);
+    return shared.read as Promise<CacheAsideRead<T>>;
   }
 
   async invalidate(keys: readonly string[]): Promise<void> {

@@ -141,7 +141,10 @@ export class LayeredCache implements Cache {
     });
     if (read.kind === 'hit') {
       const ttl = read.ttlMs > 0 ? Math.min(this.#nearTtlSeconds, read.ttlMs / 1000) : 0;
-      if (ttl > 0) await this.#near.completeFill(near, read.document, ttl);
+      // The decoded body is a view into ioredis's reply buffer, which may be far larger than
+      // the document; the near level keeps a copy of its own so its byte budget is true.
+      const document = { body: Buffer.from(read.document.body), etag: read.document.etag };
+      if (ttl > 0) await this.#near.completeFill(near, document, ttl);
       else this.#near.abandonFill(near);
       return { document: read.document };
     }

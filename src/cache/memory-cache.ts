@@ -25,12 +25,18 @@ export class MemoryCache implements Cache {
   /**
    * Invalidation sequence numbers of keys invalidated while fills were pending. A ticket is
    * the sequence at the start of its read; a key invalidated later has a larger number.
-   * The map is cleared whenever no fill is pending, so it stays as small as the fills in
-   * flight rather than growing with every write.
+   * Entries no pending ticket can be older than are pruned (see #releaseTicket), so the map
+   * stays as small as the writes that raced fills in flight, even under constant load.
    */
   readonly #invalidatedAt = new Map<string, number>();
+  /**
+   * Pending tickets by sequence. Sequences only grow and new ones are appended, so the first
+   * key is the oldest pending ticket.
+   */
+  readonly #pending = new Map<number, number>();
+  /** #invalidatedAt's size after the last prune; the next prune waits until it doubles. */
+  #prunedSize = 0;
   #sequence = 0;
-  #pendingFills = 0;
   /** The sequence of the last `clear`: tickets taken before it are all stale. */
   #clearedAt = 0;
 
@@ -62,8 +68,9 @@ export class MemoryCache implements Cache {
   }
 
   startFill(key: string): FillTicket {
-    this.#pendingFills++;
-    return { key, sequence: this.#sequence };
+    const sequence = this.#sequence;
+    this.#pending.set(sequence, (this.#pending.get(sequence) ?? 0) + 1);
+    return { key, sequence };
   }
 
   completeFill(ticket: FillTicket, document: CachedDocument, ttlSeconds: number): Promise<void> {
@@ -81,9 +88,16 @@ export class MemoryCache implements Cache {
     return Promise.resolve();
   }
 
-  abandonFill(_ticket: FillTicket): void {
-    this.#pendingFills--;
-    if (this.#pendingFills === 0) this.#invalidatedAt.clear();
+  abandonFill(ticket: FillTicket): void {
+    const count = this.#pending.get(ticket.sequence);
+    if (count === undefined) return;
+    if (count > 1) {
+      this.#pending.set(ticket.sequence, count - 1);
+      return;
+    }
+
+    this.#pending.delete(ticket.sequence);
+    this.#pruneInvalidations();
   }
 
   /** Stores a document unconditionally (no race to guard: used by fills and by tests). */
@@ -115,7 +129,7 @@ export class MemoryCache implements Cache {
     for (const key of keys) {
       const entry = this.#entries.get(key);
       if (entry !== undefined) this.#remove(key, entry);
-      if (this.#pendingFills > 0) this.#invalidatedAt.set(key, this.#sequence);
+      if (this.#pending.size > 0) this.#invalidatedAt.set(key, this.#sequence);
       this.#stats.invalidations++;
     }
   }
@@ -131,6 +145,11 @@ export class MemoryCache implements Cache {
     this.#bytes = 0;
   }
 
+  /** Invalidations remembered against fills in flight (bounded by pruning; for tests). */
+  get trackedInvalidations(): number {
+    return this.#invalidatedAt.size;
+  }
+
   stats(): CacheStats {
     return { ...this.#stats, entries: this.#entries.size, bytes: this.#bytes };
   }
@@ -138,6 +157,25 @@ export class MemoryCache implements Cache {
   close(): Promise<void> {
     this.clear();
     return Promise.resolve();
+  }
+
+  /**
+   * An invalidation at or before the oldest pending ticket's sequence can refuse no fill in
+   * flight, so it is forgotten. Pruning walks the map, hence waits until it has doubled.
+   */
+  #pruneInvalidations(): void {
+    const oldest = this.#pending.keys().next();
+    if (oldest.done === true) {
+      this.#invalidatedAt.clear();
+      this.#prunedSize = 0;
+      return;
+    }
+    if (this.#invalidatedAt.size < Math.max(256, this.#prunedSize * 2)) return;
+
+    for (const [key, sequence] of this.#invalidatedAt) {
+      if (sequence <= oldest.value) this.#invalidatedAt.delete(key);
+    }
+    this.#prunedSize = this.#invalidatedAt.size;
   }
 
   #remove(key: string, entry: Entry): void {

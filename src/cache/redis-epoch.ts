@@ -36,6 +36,12 @@ export class RedisEpoch {
   #generation = 0;
   #refreshingGeneration = -1;
   #needsReplacement = false;
+  /**
+   * The channel went down after an epoch was known. A Redis restarted from a snapshot (RDB
+   * or AOF) holds values that invalidations confirmed since the snapshot had deleted, under
+   * the epoch and versions they were stored with, so an unchanged epoch proves nothing.
+   */
+  #wasInterrupted = false;
   #missedCount = 0;
   #replacements = 0;
   #counter = 0;
@@ -60,6 +66,7 @@ export class RedisEpoch {
 
   /** The channel was (re)subscribed, or lost: either way what we knew may be outdated. */
   setChannelReady(isReady: boolean): void {
+    if (!isReady && this.#lastKnown !== null) this.#wasInterrupted = true;
     this.#isChannelReady = isReady;
     this.forget();
   }
@@ -111,7 +118,17 @@ export class RedisEpoch {
         this.#options.timeoutMs,
       );
       if (typeof epoch !== 'string') throw new TypeError('the epoch is not a string');
-      if (generation === this.#generation && this.#isChannelReady) this.#adopt(epoch);
+      if (generation !== this.#generation || !this.#isChannelReady) return;
+
+      if (this.#wasInterrupted && epoch === this.#lastKnown) {
+        // Nobody replaced it while we were away: maybe nothing happened, maybe Redis came
+        // back from a snapshot. Replacing costs one miss per key; serving a restored value
+        // would be stale. The first instance back replaces it; the others then see a new one.
+        await this.replace();
+      } else {
+        this.#adopt(epoch);
+      }
+      this.#wasInterrupted = false;
     } catch (error) {
       this.#options.onFailure(error);
     } finally {

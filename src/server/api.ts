@@ -63,7 +63,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     config,
     router: new Router(ROUTES),
     pool,
-    cacheAside: new CacheAside(cache),
+    cacheAside: new CacheAside(cache, { maxShareMs: config.requestTimeoutMs }),
     validator: createBodyValidator(openapi),
     tokens: createTokenVerifier(config.jwt),
     assets: new StaticAssets(openapiText),

@@ -53,6 +53,11 @@ interface RequestHead {
 
 const BEARER = /^bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i;
 
+const OVERLOADED = {
+  detail: 'The service is overloaded; retry shortly.',
+  headers: [['Retry-After', '1']] as [string, string][],
+};
+
 /**
  * The uWebSockets.js front end. One catch-all handler routes case-insensitively; a cached
  * read is answered synchronously from the near cache (no promise, no thread hop); anything
@@ -360,6 +365,10 @@ export class HttpApp {
       );
     } else if (value !== null) {
       exchange.respond((res) => writeTaskResponse(res, exchange.traceId, head, value));
+    } else {
+      // The shared load was refused by a saturated pool: its starter has answered 503, and
+      // every reader that joined it answers the same now rather than at its deadline.
+      exchange.problem('SERVICE_UNAVAILABLE', OVERLOADED);
     }
   }
 
@@ -386,10 +395,7 @@ export class HttpApp {
       if (!(error instanceof PoolOverloadedError)) throw error;
 
       this.#deps.log.warn(observation.logFields, 'worker pool saturated');
-      exchange.problem('SERVICE_UNAVAILABLE', {
-        detail: 'The service is overloaded; retry shortly.',
-        headers: [['Retry-After', '1']],
-      });
+      exchange.problem('SERVICE_UNAVAILABLE', OVERLOADED);
       return null;
     }
   }

@@ -78,4 +78,45 @@ test('prefers lookup to get and startFill when the cache offers it', async () =>
   assert.is(cache.peek('k')?.etag, '"k-1"');
 });
 
+test('keeps the invalidations it remembers bounded while fills never stop overlapping', async () => {
+  const cache = new MemoryCache({ maxBytes: 1 << 20 });
+  // Two fills always in flight, each started before the previous one ends, while every
+  // round also invalidates a key nobody reads again: the pending count never reaches zero.
+  let older = cache.startFill('hot');
+  for (let round = 0; round < 20_000; round++) {
+    const newer = cache.startFill('hot');
+    cache.invalidateNow([`written-${round}`]);
+    await cache.completeFill(older, documentOf('hot', round), 60);
+    older = newer;
+  }
+
+  assert.ok(cache.trackedInvalidations < 1024, `${cache.trackedInvalidations} remembered`);
+  // Pruning must not forget an invalidation that a pending fill still has to respect.
+  cache.invalidateNow(['hot']);
+  await cache.completeFill(older, documentOf('hot', -1), 60);
+  assert.is(cache.peek('hot'), undefined, 'the fill older than the invalidation was refused');
+});
+
+test('starts a fresh load instead of joining one older than the share limit', async () => {
+  const aside = new CacheAside(new MemoryCache({ maxBytes: 1 << 20 }), { maxShareMs: 50 });
+  const stuck = new Gate();
+  let loads = 0;
+  const load = async () => {
+    const mine = ++loads;
+    if (mine === 1) await stuck.opened;
+    return { value: mine, document: documentOf('k', mine) };
+  };
+
+  const first = aside.read('k', 60, load);
+  const joined = aside.read('k', 60, load);
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  const late = await aside.read('k', 60, load);
+  stuck.open();
+
+  assert.is(late.value, 2, 'the late reader did not wait for the stuck load');
+  assert.is((await joined).value, 1, 'an early reader shares the first load');
+  assert.is((await first).value, 1);
+  assert.is(loads, 2);
+});
+
 test.run();

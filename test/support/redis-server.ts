@@ -15,7 +15,10 @@ export interface RedisServer {
   pause(): void;
   /** SIGCONT after `pause`. */
   resume(): void;
-  /** Kills (if running) and starts a fresh, empty server on the same port. */
+  /**
+   * Kills (if running) and starts the server again on the same port: empty, unless an explicit
+   * SAVE wrote a snapshot, which it then loads (as a persistent Redis would after a crash).
+   */
   restart(): Promise<void>;
   /** Ends the server for good. */
   stop(): Promise<void>;
@@ -40,10 +43,15 @@ export function shouldRunRedisSuites(): boolean {
   return false;
 }
 
-/** Starts `redis-server` without persistence on a free port and waits for PING. */
+/**
+ * Starts `redis-server` on a free port and waits for PING. It saves nothing by itself; an
+ * explicit SAVE writes a snapshot into its own folder, which a `restart` loads again.
+ */
 export async function startRedisServer(): Promise<RedisServer> {
   const port = await freePort();
-  let child = await launch(port);
+  const folder = mkdtempSync(join(tmpdir(), 'eventflow-redis-'));
+  const options = ['--dir', folder];
+  let child = await launch(port, options);
   const live = new Set<ChildProcess>([child]);
   const killAll = () => {
     for (const server of live) server.kill('SIGKILL');
@@ -69,12 +77,13 @@ export async function startRedisServer(): Promise<RedisServer> {
     resume: () => child.kill('SIGCONT'),
     async restart() {
       await kill();
-      child = await launch(port);
+      child = await launch(port, options);
       live.add(child);
     },
     async stop() {
       await kill();
       process.removeListener('exit', killAll);
+      rmSync(folder, { recursive: true, force: true });
     },
   };
 }
