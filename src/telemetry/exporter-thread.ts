@@ -160,11 +160,21 @@ class MetricPush {
   }
 }
 
+/**
+ * gRPC options for a target: its headers travel as call metadata. Loaded only when asked
+ * for, since gRPC pulls in @grpc/grpc-js.
+ */
+async function grpcOptions(target: OtlpTarget) {
+  const { Metadata } = await import('@grpc/grpc-js');
+  const metadata = new Metadata();
+  for (const [name, value] of Object.entries(target.headers)) metadata.set(name, value);
+  return { url: target.url, timeoutMillis: target.timeoutMs, metadata };
+}
+
 async function createSpanExporter(target: OtlpTarget): Promise<Exporter<ReadableSpan[]>> {
   if (target.protocol === 'grpc') {
-    // Loaded only when asked for: gRPC pulls in @grpc/grpc-js.
     const grpc = await import('@opentelemetry/exporter-trace-otlp-grpc');
-    return new grpc.OTLPTraceExporter({ url: target.url, timeoutMillis: target.timeoutMs });
+    return new grpc.OTLPTraceExporter(await grpcOptions(target));
   }
   return new OTLPTraceExporter({
     url: target.url,
@@ -178,7 +188,7 @@ async function createMetricExporter(
 ): Promise<Exporter<ReturnType<typeof toResourceMetrics>>> {
   if (target.protocol === 'grpc') {
     const grpc = await import('@opentelemetry/exporter-metrics-otlp-grpc');
-    return new grpc.OTLPMetricExporter({ url: target.url, timeoutMillis: target.timeoutMs });
+    return new grpc.OTLPMetricExporter(await grpcOptions(target));
   }
   return new OTLPMetricExporter({
     url: target.url,

@@ -1,5 +1,12 @@
 import { createServer, type Server } from 'node:http';
 
+import {
+  type Metadata,
+  Server as GrpcServer,
+  ServerCredentials,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 
 /**
@@ -101,15 +108,33 @@ export interface ReceivedMetric {
   points: { attributes: Record<string, AttributeValue>; value: number; count?: number }[];
 }
 
+/** One unary OTLP Export method; bodies stay bytes and are decoded like the HTTP ones. */
+function exportMethod(service: string) {
+  const bytes = (value: Buffer): Buffer => value;
+  return {
+    path: `/opentelemetry.proto.collector.${service}/Export`,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: bytes,
+    requestDeserialize: bytes,
+    responseSerialize: bytes,
+    responseDeserialize: bytes,
+  };
+}
+
 /**
- * An OTLP/HTTP collector inside the test process: accepts POST /v1/traces and /v1/metrics
- * (application/x-protobuf), decodes them and keeps what arrived.
+ * An OTLP collector inside the test process. Over HTTP (`listen`) it accepts POST /v1/traces
+ * and /v1/metrics (application/x-protobuf); over gRPC (`listenGrpc`) the TraceService and
+ * MetricsService Export calls. Either way it decodes and keeps what arrived.
  */
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
   readonly metricExports: ReceivedMetric[][] = [];
   readonly contentTypes: string[] = [];
+  /** The call metadata of every gRPC export, as plain objects. */
+  readonly grpcMetadata: Record<string, unknown>[] = [];
   readonly #server: Server;
+  #grpc: GrpcServer | null = null;
   #port = 0;
 
   constructor() {
@@ -149,10 +174,52 @@ export class OtlpReceiver {
     });
   }
 
+  /** Serves OTLP/gRPC instead of HTTP; `endpoint` then names the gRPC address. */
+  listenGrpc(): Promise<void> {
+    const server = new GrpcServer();
+    const definition: ServiceDefinition = {
+      Export: exportMethod('trace.v1.TraceService'),
+    };
+    const metricsDefinition: ServiceDefinition = {
+      Export: exportMethod('metrics.v1.MetricsService'),
+    };
+    const handler = (accept: (body: Buffer) => void): UntypedServiceImplementation => ({
+      Export: (
+        call: { request: Buffer; metadata: Metadata },
+        done: (error: Error | null, reply: Buffer) => void,
+      ) => {
+        this.grpcMetadata.push(call.metadata.getMap());
+        accept(call.request);
+        done(null, Buffer.alloc(0));
+      },
+    });
+    server.addService(
+      definition,
+      handler((body) => this.#acceptTraces(body)),
+    );
+    server.addService(
+      metricsDefinition,
+      handler((body) => this.#acceptMetrics(body)),
+    );
+    this.#grpc = server;
+
+    return new Promise((resolve, reject) => {
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) => {
+        if (error !== null) reject(error);
+        else {
+          this.#port = port;
+          resolve();
+        }
+      });
+    });
+  }
+
   close(): Promise<void> {
+    this.#grpc?.forceShutdown();
     return new Promise((resolve) => {
       this.#server.closeAllConnections();
-      this.#server.close(() => resolve());
+      if (!this.#server.listening) resolve();
+      else this.#server.close(() => resolve());
     });
   }
 
