@@ -19,23 +19,27 @@ async function main(): Promise<void> {
     log.warn({}, 'JWT_SECRET not set: using a random per-process secret (tokens die on restart)');
   }
 
-  const api = await startApi(config, log);
-
+  // Signals are handled from the start: one arriving while migrations run waits for the
+  // start-up to finish, then shuts down the same way (pools closed, logs flushed, exit 0).
+  const starting = startApi(config, log);
   const stop = (signal: string): void => {
     log.info({ signal }, 'shutting down');
-    api.close().then(
-      () => {
-        log.flush();
-        process.exit(0);
-      },
-      (error: unknown) => {
-        log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    starting
+      .then((api) => api.close())
+      .then(
+        () => {
+          log.flush();
+          process.exit(0);
+        },
+        (error: unknown) => {
+          log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  await starting;
 }
 
 main().catch((error: unknown) => {

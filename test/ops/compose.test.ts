@@ -218,7 +218,7 @@ wiring('the API gets every variable it needs, and only ones it reads', () => {
     }
     assert.is(api.NODE_ENV, 'production');
     assert.is(api.REDIS_URL, 'redis://redis:6379');
-    assert.is(api.SEQ_URL, 'http://seq:5341');
+    assert.is(api.SEQ_URL, 'http://seq');
     assert.is(api.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://jaeger:4318');
     assert.is(api.OTEL_SERVICE_NAME, 'eventflow');
   }
@@ -279,14 +279,11 @@ wiring('the API healthcheck asks a real, public route on the API port', () => {
   assert.not.ok(route.isProtected);
 });
 
-wiring('ports: API 8079, Jaeger UI 16686, Seq UI 8081 and ingestion 5341', () => {
+wiring('ports: API 8079, Jaeger UI 16686, Seq UI and ingestion 5341', () => {
   const base = activeServices(model([BASE]));
   assert.equal(publishedPorts(service(base, 'api')), [{ published: 8079, target: 8079 }]);
   assert.equal(publishedPorts(service(base, 'jaeger')), [{ published: 16686, target: 16686 }]);
-  assert.equal(publishedPorts(service(base, 'seq')), [
-    { published: 8081, target: 80 },
-    { published: 5341, target: 5341 },
-  ]);
+  assert.equal(publishedPorts(service(base, 'seq')), [{ published: 5341, target: 80 }]);
   for (const name of ['sqlserver', 'redis', 'db-init', 'migrate']) {
     assert.equal(publishedPorts(service(base, name)), [], `${name} publishes nothing`);
   }
@@ -304,7 +301,7 @@ wiring('the documentation names the same URLs', () => {
     'http://localhost:8079',
     'http://localhost:8079/swagger',
     'http://localhost:16686',
-    'http://localhost:8081',
+    'http://localhost:5341',
   ]) {
     assert.ok(docs.includes(url), `docs/deployment.md mentions ${url}`);
   }
@@ -378,7 +375,7 @@ secrets('secret-looking variables are only ${...} references to .env', () => {
           assert.not.match(value, /:-[^}]/, `${path}: ${key} has no default value`);
         }
         // Credentials inside URLs must come from .env as well.
-        for (const userinfo of value.matchAll(/:\/\/[^/@\s]*:((?:\$\{[^}]*\}|[^@/\s])*)@/g)) {
+        for (const userinfo of value.matchAll(/:\/\/[^/@\s:$]*:((?:\$\{[^}]*\}|[^@/\s])*)@/g)) {
           urlPasswords++;
           assert.match(userinfo[1]!, ONLY_REFERENCES, `${path}: password in ${key} is a reference`);
         }

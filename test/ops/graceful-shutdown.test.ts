@@ -2,6 +2,8 @@ import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { OtlpReceiver } from '../telemetry/otlp-receiver.js';
+import { SeqReceiver } from '../telemetry/seq-receiver.js';
 import {
   exitWithin,
   logLines,
@@ -14,8 +16,8 @@ import {
 /**
  * Graceful shutdown of the real process (`node dist/src/main.js`): on SIGTERM it stops
  * accepting connections, lets every in-flight request finish with its normal status,
- * closes its pools, flushes its logs and exits 0, and idle keep-alive connections do not
- * hold it open.
+ * closes its pools, flushes its logs (stdout and Seq) and traces (OTLP) and exits 0, and idle
+ * keep-alive connections do not hold it open.
  *
  * The in-flight requests are registrations: each hashes a password with scrypt in a worker
  * (about 0.3 s), and with two workers a batch of them takes well over a second, so SIGTERM
@@ -29,6 +31,7 @@ interface Reply {
   status: number;
   body: string;
   at: number;
+  traceId: string;
 }
 
 /** A POST over its own keep-alive connection; resolves once the whole reply is read. */
@@ -58,7 +61,7 @@ function post(
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, at: Date.now() }));
+        res.on('end', () => resolve(replyOf(res.statusCode, res.headers, text)));
         res.on('error', reject);
       },
     );
@@ -75,7 +78,7 @@ function get(agent: Agent, port: number, path: string): Promise<Reply> {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, at: Date.now() }));
+      res.on('end', () => resolve(replyOf(res.statusCode, res.headers, text)));
     });
     req.on('error', reject);
     req.end();
@@ -96,6 +99,20 @@ function tryConnect(port: number): Promise<string> {
   });
 }
 
+function replyOf(
+  status: number | undefined,
+  headers: Record<string, string | string[] | undefined>,
+  body: string,
+): Reply {
+  const traceId = headers['x-trace-id'];
+  return {
+    status: status ?? 0,
+    body,
+    at: Date.now(),
+    traceId: typeof traceId === 'string' ? traceId : '',
+  };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const test = suite('graceful shutdown');
@@ -105,13 +122,31 @@ let restarted: ApiProcess | undefined;
 /** Filled by the first test: the addresses registered while shutting down. */
 const drainEmails: string[] = [];
 
+const otlp = new OtlpReceiver();
+const seq = new SeqReceiver();
+
+test.before(async () => {
+  await otlp.listen();
+  await seq.listen();
+});
+
 test.after(async () => {
   await restarted?.cleanup();
   await api?.cleanup();
+  await otlp.close();
+  await seq.close();
 });
 
 test('SIGTERM: in-flight requests finish, new connections are refused, exit 0', async () => {
-  api = await startApiProcess({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET });
+  api = await startApiProcess({
+    NODE_ENV: 'production',
+    JWT_SECRET: STRONG_SECRET,
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
+    // Longer than the test: spans reach the receiver only through the shutdown flush.
+    OTEL_BSP_SCHEDULE_DELAY: '60000',
+    OTEL_METRICS_EXPORTER: 'none',
+    SEQ_URL: seq.url,
+  });
   await waitUntilReady(api);
   const port = api.port;
 
@@ -192,6 +227,21 @@ test('SIGTERM: in-flight requests finish, new connections are refused, exit 0', 
   assert.ok(lines.some((line) => line.msg === 'shutting down' && line.signal === 'SIGTERM'));
   assert.ok(stopped, 'the "stopped" line reached stdout');
   assert.is(stopped?.unfinished, 0, 'no request was left unfinished');
+
+  // Traces and Seq lines of the drained requests were flushed before exit too.
+  await seq.settle();
+  for (const reply of replies) {
+    assert.match(reply.traceId, /^[0-9a-f]{32}$/);
+    const spans = otlp.trace(reply.traceId);
+    assert.ok(
+      spans.some((span) => span.parentSpanId === '' && span.name.startsWith('POST')),
+      `server span of ${reply.traceId} exported at shutdown`,
+    );
+    assert.ok(
+      seq.events.some((e) => e.message === 'request completed' && e.traceId === reply.traceId),
+      `completion line of ${reply.traceId} in Seq`,
+    );
+  }
 });
 
 test('the in-flight registrations were committed: each account can log in', async () => {
