@@ -13,7 +13,7 @@ import {
   organizerExists,
   updateOrganizer as updateOrganizerRow,
 } from '../db/organizer-repository.js';
-import { lockRow } from '../db/row-lock.js';
+import { lockEventsOfOrganizer, lockRow } from '../db/row-lock.js';
 import { STATISTICS_KEY, eventKey, organizerKey, speakerKey } from '../domain/cache-keys.js';
 import type { ListQuery, NameSort, OrganizerInput } from '../domain/types.js';
 import type { AppContext } from './context.js';
@@ -66,7 +66,9 @@ export function deleteOrganizer(ctx: AppContext, organizerId: number): Promise<O
       return notFound('Organizer', organizerId);
     }
 
-    const eventIds = await eventIdsOfOrganizer(q, organizerId);
+    // Locked, not only read: a speaker linked to one of them meanwhile must show up in the
+    // speakers read next, or its page would keep showing the deleted event.
+    const eventIds = await lockEventsOfOrganizer(q, organizerId);
     const speakerIds = await speakerIdsOfOrganizer(q, organizerId);
     await deleteOrganizerRow(q, organizerId);
 

@@ -33,6 +33,29 @@ export async function lockRow(q: QueryContext, table: LockableTable, id: number)
   return result.numUpdatedRows > 0n;
 }
 
+/**
+ * Locks every event of an organizer (as lockRow does one row) and returns their ids, so
+ * that a speaker link or registration to one of them, whose foreign-key check waits for the
+ * lock, either committed before (and is seen by the reads that follow) or runs after this
+ * transaction ends.
+ */
+export async function lockEventsOfOrganizer(
+  q: QueryContext,
+  organizerId: number,
+): Promise<number[]> {
+  const select = q.db.selectFrom('events').select('id').where('organizer_id', '=', organizerId);
+  if (q.dialect === 'postgres') {
+    return (await select.forUpdate().execute()).map((row) => row.id);
+  }
+
+  await q.db
+    .updateTable('events')
+    .set((eb) => ({ capacity: eb.ref('capacity') }))
+    .where('organizer_id', '=', organizerId)
+    .execute();
+  return (await select.execute()).map((row) => row.id);
+}
+
 function updateToItself(q: QueryContext, table: LockableTable, id: number) {
   switch (table) {
     case 'events':

@@ -16,7 +16,7 @@ import type {
   SpeakerInput,
 } from '../../src/domain/types.js';
 import { availableDialects, type TestDialect } from '../support/dialects.js';
-import { assertMatchesContract } from '../support/openapi-responses.js';
+import { assertMatchesContract, operationIdFor } from '../support/openapi-responses.js';
 import {
   startTestServer,
   type RequestOptions,
@@ -156,8 +156,14 @@ export class ApiFixture {
     }
   }
 
+  /**
+   * Every answer to a request on a contract route is checked against openapi.json, whatever
+   * the test then asserts: status, headers, content type and body schema.
+   */
   async request(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse> {
     const response = await this.server.request(method, path, options);
+    const operationId = operationIdFor(method, path);
+    if (operationId !== undefined) assertMatchesContract(operationId, response);
     return { ...response, label: `${method} ${path}` };
   }
 

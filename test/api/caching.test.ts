@@ -188,6 +188,26 @@ await dialectSuites('caching', (test, api) => {
     }
   });
 
+  test('creating an event refreshes its organizer page and the statistics', async () => {
+    const organizer = await api.createOrganizer();
+    const existing = await api.createEvent(organizer.id);
+    await prime(api, `/organizer/${organizer.id}`, '/dashboard/statistics/all');
+    const before = await statistics(api);
+
+    const created = await api.createEvent(organizer.id, { title: 'Created While Cached' });
+
+    const page = await read<OrganizerDocument>(api, `/organizer/${organizer.id}`);
+    assert.equal(
+      page.events.map((event) => event.id).sort((a, b) => a - b),
+      [existing.id, created.id].sort((a, b) => a - b),
+    );
+    assert.equal(
+      page.events.find((event) => event.id === created.id),
+      summaryOf(created),
+    );
+    assert.is((await statistics(api)).eventCount, before.eventCount + 1);
+  });
+
   test('updating an organizer refreshes its page and the pages of its events', async () => {
     const organizer = await api.createOrganizer();
     const first = await api.createEvent(organizer.id);

@@ -53,6 +53,8 @@ const ROUTES: Record<string, readonly [string, string]> = {
   'health.live': ['get', '/health/live'],
   'health.ready': ['get', '/health/ready'],
   'openapi.get': ['get', '/openapi.json'],
+  'swagger.ui': ['get', '/swagger'],
+  'metrics.get': ['get', '/metrics'],
 };
 
 const PROTECTED = new Set([
@@ -544,8 +546,8 @@ Responses('cached reads answer ETag, X-Cache and 304 on If-None-Match', () => {
       assert.is(refName(headers['X-Cache']), 'X-Cache', `${op.id} X-Cache`);
       assert.is(refName(responses['304']), 'NotModified', `${op.id} 304`);
       assert.ok(inm, `${op.id} If-None-Match`);
-    } else if (op.id === 'openapi.get') {
-      // The document is a static asset: ETag and 304, but no application cache.
+    } else if (op.id === 'openapi.get' || op.id === 'swagger.ui') {
+      // Static assets: ETag and 304, but no application cache.
       assert.is(refName(headers['ETag']), 'ETag', `${op.id} ETag`);
       assert.is(headers['X-Cache'], undefined, `${op.id} X-Cache`);
       assert.is(refName(responses['304']), 'NotModified', `${op.id} 304`);

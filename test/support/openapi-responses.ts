@@ -79,6 +79,34 @@ export function assertMatchesContract(operationId: string, response: TestRespons
 }
 
 /**
+ * The operationId whose path template matches `method` and `path` the way the router does:
+ * case-insensitively, `{name}` taking one segment, static segments winning over templates.
+ * Undefined when no operation matches (unknown routes, Swagger UI's assets).
+ */
+export function operationIdFor(method: string, path: string): string | undefined {
+  const segments = (path.split('?')[0] ?? '').toLowerCase().split('/');
+  let best: { id: string; staticSegments: number } | undefined;
+  for (const [template, item] of Object.entries(asObject(document['paths']) ?? {})) {
+    const operation = asObject(asObject(item)?.[method.toLowerCase()]);
+    const id = operation?.['operationId'];
+    if (typeof id !== 'string') continue;
+
+    const parts = template.toLowerCase().split('/');
+    if (parts.length !== segments.length) continue;
+    let staticSegments = 0;
+    const matches = parts.every((part, index) => {
+      if (part.startsWith('{')) return (segments[index] ?? '') !== '';
+      staticSegments++;
+      return part === segments[index];
+    });
+    if (matches && (best === undefined || staticSegments > best.staticSegments)) {
+      best = { id, staticSegments };
+    }
+  }
+  return best?.id;
+}
+
+/**
  * Fails unless `response` is the problem document of `code` with `status`: problem+json,
  * `type` derived from the code, the catalogue's title, a detail, and a 32-hex trace id equal
  * to `X-Trace-Id`. Returns the body for further checks (`errors`).
