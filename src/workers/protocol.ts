@@ -28,6 +28,8 @@ export interface TaskResponse {
   /** Cache keys made stale by a committed write; the main thread drops them before replying. */
   invalidate: string[];
   problem?: Failure;
+  /** The stored first answer to an Idempotency-Key: sent with `Idempotency-Replayed: true`. */
+  isReplay?: boolean;
   /** Seconds a client should wait before retrying (503s). */
   retryAfterSeconds?: number;
   /** Spans the worker recorded (use case, queries), when the task was traced. */
