@@ -1,3 +1,4 @@
+import type { CommitOutcomeUnknownError } from '../db/commit-outcome-unknown-error.js';
 import type { DialectName } from '../db/dialect-name.js';
 import { type DatabaseErrorKind, classifyDatabaseError } from '../db/error-classifier.js';
 import { IdempotencyKeyTakenError } from '../db/idempotency-key-taken-error.js';
@@ -86,6 +87,16 @@ async function writeIdempotently(
       // The winner's record expired since (and was purged): the key is free, run again.
     }
   }
+}
+
+/**
+ * The cache keys a write whose COMMIT failed would have made stale. It may have committed,
+ * so they are dropped anyway: a needless drop costs one refill, a missed one would serve
+ * stale documents until their TTL.
+ */
+export function keysMadeStaleBy(error: CommitOutcomeUnknownError): string[] {
+  const result = error.result as Partial<OperationResult> | undefined;
+  return result?.ok === true && Array.isArray(result.invalidate) ? result.invalidate : [];
 }
 
 /** The kind of constraint an error broke, or null when it is not a constraint violation. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { workerData } from 'piscina';
 import type { AppContext } from '../app/context.js';
+import { keysMadeStaleBy } from '../app/database-work.js';
 import { idempotencyScopeOf } from '../app/idempotent-write.js';
 import { OPERATIONS } from '../app/operations.js';
 import type { OperationResult } from '../app/operation.js';
@@ -146,7 +147,8 @@ function toErrorResponse(task: TaskRequest, error: unknown): TaskResponse {
     return {
       status: 503,
       body: null,
-      invalidate: [],
+      // A write whose COMMIT failed may have committed: its stale keys are dropped anyway.
+      invalidate: error instanceof CommitOutcomeUnknownError ? keysMadeStaleBy(error) : [],
       retryAfterSeconds: 2,
       problem: { code: 'SERVICE_UNAVAILABLE', detail: 'The database is not reachable.' },
     };
