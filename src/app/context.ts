@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 
 import type { DialectName } from '../db/dialect-name.js';
+import type { IdempotencyKeyRef } from '../db/idempotency-repository.js';
 import type { DatabaseSchema } from '../db/schema.js';
 import type { LoginResult, UserDocument } from '../domain/types.js';
 
@@ -16,7 +17,16 @@ export interface TokenIssuer {
   issue(user: UserDocument): Promise<LoginResult>;
 }
 
-/** Everything a use case may touch: one per worker thread. */
+/** An Idempotency-Key in force for one task: where its record lives, and the request hash. */
+export interface IdempotencyScope extends IdempotencyKeyRef {
+  /** SHA-256 (hex) of the operation, path ids and canonical body (see request-hash.ts). */
+  requestHash: string;
+}
+
+/**
+ * Everything a use case may touch: one per worker thread, and a per-task copy of it when the
+ * task carries an Idempotency-Key.
+ */
 export interface AppContext {
   db: Kysely<DatabaseSchema>;
   dialect: DialectName;
@@ -24,4 +34,9 @@ export interface AppContext {
   tokens: TokenIssuer;
   /** The clock, injectable so tests can pin "now" for future-date rules. */
   now(): Date;
+  /**
+   * Set on the per-task copy when the request sent an Idempotency-Key: writeWithRetry then
+   * records a successful result with the write, and answers a retry from that record.
+   */
+  idempotency?: IdempotencyScope;
 }

@@ -1,10 +1,17 @@
+import type { CommitOutcomeUnknownError } from '../db/commit-outcome-unknown-error.js';
 import type { DialectName } from '../db/dialect-name.js';
 import { type DatabaseErrorKind, classifyDatabaseError } from '../db/error-classifier.js';
+import { IdempotencyKeyTakenError } from '../db/idempotency-key-taken-error.js';
+import { findIdempotencyRecord } from '../db/idempotency-repository.js';
 import type { QueryContext } from '../db/query-context.js';
 import { DEFAULT_RETRY_OPTIONS, type RetryOptions, withRetry } from '../db/retry.js';
 import { runInTransaction } from '../db/transaction.js';
-import type { AppContext } from './context.js';
+import type { AppContext, IdempotencyScope } from './context.js';
+import { answerFromRecord, isLive, runRecorded } from './idempotent-write.js';
 import type { OperationResult } from './operation.js';
+
+/** Rounds of "a concurrent request took the key" before giving up (see writeIdempotently). */
+const MAX_KEY_ROUNDS = 3;
 
 function retryOptions(dialect: DialectName): RetryOptions {
   return { ...DEFAULT_RETRY_OPTIONS, classify: (err) => classifyDatabaseError(err, dialect) };
@@ -30,8 +37,20 @@ export function readWithRetry<T>(
  * serialization failure, SQLITE_BUSY, lost connection before COMMIT). A failure result
  * rolls back, so a use case may decide to fail after it began writing. `work` must
  * compute everything, cache keys included, inside the transaction: it may run again.
+ *
+ * Under an Idempotency-Key (ctx.idempotency) the key's record is consulted and written in
+ * the same transaction (see runRecorded), so a retry of a committed write is answered from
+ * the record and never writes twice.
  */
 export function writeWithRetry(
+  ctx: AppContext,
+  work: (q: QueryContext) => Promise<OperationResult>,
+): Promise<OperationResult> {
+  const scope = ctx.idempotency;
+  return scope === undefined ? runWrite(ctx, work) : writeIdempotently(ctx, scope, work);
+}
+
+function runWrite(
   ctx: AppContext,
   work: (q: QueryContext) => Promise<OperationResult>,
 ): Promise<OperationResult> {
@@ -42,6 +61,42 @@ export function writeWithRetry(
       }),
     retryOptions(ctx.dialect),
   );
+}
+
+/**
+ * Two requests with one key can both find no record and both run the work (PostgreSQL and
+ * SQL Server run them side by side at READ COMMITTED; SQLite's write lock serialises them,
+ * so there the second finds the record). The primary key lets only one record in: the
+ * other's insert waits for the winner's commit and fails, its transaction rolls back with
+ * whatever its work wrote, and it answers from the winner's record. The error has its own
+ * type, so no use case takes it for one of its constraints.
+ */
+async function writeIdempotently(
+  ctx: AppContext,
+  scope: IdempotencyScope,
+  work: (q: QueryContext) => Promise<OperationResult>,
+): Promise<OperationResult> {
+  for (let round = 1; ; round++) {
+    try {
+      return await runWrite(ctx, (q) => runRecorded(q, scope, ctx.now(), work));
+    } catch (error) {
+      if (!(error instanceof IdempotencyKeyTakenError) || round >= MAX_KEY_ROUNDS) throw error;
+
+      const winner = await readWithRetry(ctx, (q) => findIdempotencyRecord(q, scope));
+      if (winner !== null && isLive(winner, ctx.now())) return answerFromRecord(winner, scope);
+      // The winner's record expired since (and was purged): the key is free, run again.
+    }
+  }
+}
+
+/**
+ * The cache keys a write whose COMMIT failed would have made stale. It may have committed,
+ * so they are dropped anyway: a needless drop costs one refill, a missed one would serve
+ * stale documents until their TTL.
+ */
+export function keysMadeStaleBy(error: CommitOutcomeUnknownError): string[] {
+  const result = error.result as Partial<OperationResult> | undefined;
+  return result?.ok === true && Array.isArray(result.invalidate) ? result.invalidate : [];
 }
 
 /** The kind of constraint an error broke, or null when it is not a constraint violation. */

@@ -46,6 +46,11 @@ export interface OperationInput {
   body?: unknown;
   /** The authenticated user's id (`sub`), on protected routes. */
   userId?: number;
+  /**
+   * The client's `Idempotency-Key`, already checked (1..255 visible ASCII characters); only
+   * on the operations whose route honours one (RouteSpec.isIdempotent).
+   */
+  idempotencyKey?: string;
 }
 
 export interface Success {
@@ -59,6 +64,13 @@ export interface Success {
   page?: PageMeta;
   /** Cache keys whose documents this operation made stale (writes only). */
   invalidate: string[];
+  /**
+   * The body already serialised, sent instead of `value`: an idempotent write serialises it
+   * once to store it, and a replay has only the stored text (null: no body).
+   */
+  bodyText?: string | null;
+  /** True when this is the stored first answer to an Idempotency-Key, not a new one. */
+  isReplay?: boolean;
 }
 
 export type OperationFailure = { ok: false } & Failure;

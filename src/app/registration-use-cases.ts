@@ -41,7 +41,11 @@ export async function registerParticipant(
       }
 
       const outcome = await readWithRetry(ctx, (q) => settledOutcome(q, eventId, participantId));
-      if (outcome !== null) {
+      // Under an Idempotency-Key a success must be recorded, which only a write transaction
+      // does: the next round finds the registration and records it with its answer. After
+      // the last round it goes out unrecorded; a retry then finds the participant registered.
+      const mustRecord = outcome?.ok === true && ctx.idempotency !== undefined;
+      if (outcome !== null && (!mustRecord || round >= MAX_CONSTRAINT_ROUNDS)) {
         return outcome;
       }
 

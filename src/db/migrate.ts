@@ -4,6 +4,7 @@ import type { DatabaseHandle } from './database-handle.js';
 import type { DialectName } from './dialect-name.js';
 import { classifyDatabaseError } from './error-classifier.js';
 import { initialSchema } from './migrations/0001-initial-schema.js';
+import { idempotencyKeys } from './migrations/0002-idempotency-keys.js';
 import { DEFAULT_RETRY_OPTIONS, withRetry } from './retry.js';
 
 /**
@@ -14,6 +15,7 @@ import { DEFAULT_RETRY_OPTIONS, withRetry } from './retry.js';
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
   return {
     '0001_initial_schema': initialSchema(dialect),
+    '0002_idempotency_keys': idempotencyKeys(dialect),
   };
 }
 

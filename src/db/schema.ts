@@ -75,6 +75,24 @@ export interface RegistrationsTable {
   registered_at: Timestamp;
 }
 
+/** The first answer to an `Idempotency-Key` (migration 0002), replayed to its retries. */
+export interface IdempotencyKeysTable {
+  user_id: number;
+  /** The operation name (`participant.create`): a key is scoped per user and per operation. */
+  operation: string;
+  idempotency_key: string;
+  /** SHA-256 (hex) of the operation, path ids and canonical body of the first request. */
+  request_hash: string;
+  status: number;
+  /** The first answer's JSON text, sent again byte for byte; null when it had no body. */
+  response_body: string | null;
+  location: string | null;
+  /** JSON array of the cache keys the first answer made stale. */
+  invalidate_keys: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface DatabaseSchema {
   users: UsersTable;
   organizers: OrganizersTable;
@@ -83,6 +101,7 @@ export interface DatabaseSchema {
   participants: ParticipantsTable;
   event_speakers: EventSpeakersTable;
   registrations: RegistrationsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 /** seat_limit of an event without capacity: the largest 32-bit integer, SQL `int`'s maximum. */

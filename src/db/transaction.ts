@@ -14,8 +14,8 @@ export interface TransactionOptions<T> {
  *
  * Unlike `db.transaction().execute()`, it tells a failed COMMIT apart from a failed
  * statement: an error before COMMIT leaves nothing behind (rolled back, safe to replay),
- * while an error raised by COMMIT itself becomes a CommitOutcomeUnknownError, which
- * withRetry never replays.
+ * while an error raised by COMMIT itself becomes a CommitOutcomeUnknownError carrying the
+ * work's result, which withRetry never replays.
  */
 export async function runInTransaction<T>(
   db: Kysely<DatabaseSchema>,
@@ -49,7 +49,7 @@ export async function runInTransaction<T>(
       .rollback()
       .execute()
       .catch(() => undefined);
-    throw new CommitOutcomeUnknownError(error);
+    throw new CommitOutcomeUnknownError(error, result);
   }
 
   return result;

@@ -16,7 +16,7 @@ import type { TaskRequest, TaskResponse } from '../workers/protocol.js';
 import { isJsonContentType, parseJsonBody, readBody } from './body-reader.js';
 import { Exchange } from './exchange.js';
 import { paginationHeaders } from './pagination.js';
-import { parseIds, parseListQuery } from './request-parsing.js';
+import { parseIdempotencyKey, parseIds, parseListQuery } from './request-parsing.js';
 import { JSON_TYPE, statusLine, writeProblem } from './responses.js';
 import type { CompiledRoute, Router } from './router.js';
 import type { StaticAsset, StaticAssets } from './static-assets.js';
@@ -49,6 +49,8 @@ interface RequestHead {
   contentType: string;
   contentLength: string;
   ifNoneMatch: string;
+  /** Read only on routes that honour it (RouteSpec.isIdempotent); '' elsewhere. */
+  idempotencyKey: string;
 }
 
 const BEARER = /^bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i;
@@ -167,6 +169,7 @@ export class HttpApp {
       contentType: req.getHeader('content-type'),
       contentLength: req.getHeader('content-length'),
       ifNoneMatch: req.getHeader('if-none-match'),
+      idempotencyKey: spec.isIdempotent === true ? req.getHeader('idempotency-key') : '',
     };
     this.#handleAsync(res, head, route, ids.value, cacheKey, observation);
   }
@@ -283,6 +286,16 @@ export class HttpApp {
       }
       input.userId = id;
     }
+
+    const idempotencyKey = parseIdempotencyKey(head.idempotencyKey);
+    if (!idempotencyKey.ok) {
+      exchange.problem('VALIDATION_FAILED', {
+        detail: 'The Idempotency-Key header is not valid.',
+        errors: idempotencyKey.errors,
+      });
+      return;
+    }
+    if (idempotencyKey.value !== null) input.idempotencyKey = idempotencyKey.value;
 
     if (body !== null && spec.bodySchema !== undefined) {
       const parsed = parseJsonBody(body);
@@ -571,6 +584,7 @@ function writeTaskResponse(
   res.writeHeader('X-Trace-Id', traceId);
   res.writeHeader('Cache-Control', 'no-store');
   if (response.location !== undefined) res.writeHeader('Location', response.location);
+  if (response.isReplay === true) res.writeHeader('Idempotency-Replayed', 'true');
   if (response.page !== undefined) {
     for (const [name, value] of paginationHeaders(head.path, head.query, response.page)) {
       res.writeHeader(name, value);

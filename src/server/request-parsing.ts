@@ -8,6 +8,8 @@ const MAX_PAGE_SIZE = 50;
 const DEFAULT_PAGE_SIZE = 10;
 const MAX_FILTER_LENGTH = 200;
 const DIGITS = /^[0-9]{1,10}$/;
+/** draft-ietf-httpapi-idempotency-key-header: here 1..255 visible ASCII characters. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 const SORTS: Record<ListKind, readonly string[]> = {
   event: ['date', 'date_desc', 'title', 'title_desc'],
@@ -36,6 +38,21 @@ export function parseIds(
     }
   }
   return errors === null ? { ok: true, value: params } : { ok: false, errors };
+}
+
+/**
+ * An `Idempotency-Key` header value ('' means absent: uWS reports a missing header and an
+ * empty one alike, and an empty key could not name anything). The error is filed under the
+ * header's name, as path and query errors are under theirs; no body field has a hyphen.
+ */
+export function parseIdempotencyKey(text: string): Parsed<string | null> {
+  if (text === '') return { ok: true, value: null };
+  if (IDEMPOTENCY_KEY.test(text)) return { ok: true, value: text };
+
+  return {
+    ok: false,
+    errors: { 'Idempotency-Key': ['must be 1 to 255 visible ASCII characters (no spaces)'] },
+  };
 }
 
 /**

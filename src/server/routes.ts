@@ -19,6 +19,13 @@ export interface RouteSpec {
   cachedResource?: CachedResource;
   /** Statistics: cached under STATISTICS_KEY with the short TTL. */
   isStatistics?: boolean;
+  /**
+   * Honours `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header): the creates, whose
+   * retry would otherwise add a second row, and the registration, whose retry then gets its
+   * first answer even after the event filled up. The other POSTs assign or link, which
+   * repeats harmlessly, and PUT and DELETE are idempotent by method.
+   */
+  isIdempotent?: boolean;
 }
 
 /** Every route of the API v1 contract. Static segments win over `{id}` when both match. */
@@ -34,21 +41,35 @@ export const ROUTES: readonly RouteSpec[] = [
   ),
   route('GET', '/authentication/data', 'auth.data', true),
 
-  route('POST', '/event', 'event.create', true, 'EventInput'),
+  { ...route('POST', '/event', 'event.create', true, 'EventInput'), isIdempotent: true },
   route('PUT', '/event/update/{id}', 'event.update', true, 'EventInput'),
   route('DELETE', '/event/delete/{id}', 'event.delete', true),
   { ...route('GET', '/event/all', 'event.list', false), list: 'event' },
   { ...route('GET', '/event/{id}', 'event.get', false), cachedResource: 'event' },
 
-  route('POST', '/organizer', 'organizer.create', true, 'OrganizerInput'),
+  {
+    ...route('POST', '/organizer', 'organizer.create', true, 'OrganizerInput'),
+    isIdempotent: true,
+  },
   route('POST', '/organizer/{organizerId}/event/{eventId}', 'organizer.assignEvent', true),
   route('PUT', '/organizer/update/{id}', 'organizer.update', true, 'OrganizerInput'),
   route('DELETE', '/organizer/delete/{id}', 'organizer.delete', true),
   { ...route('GET', '/organizer/all', 'organizer.list', false), list: 'named' },
   { ...route('GET', '/organizer/{id}', 'organizer.get', false), cachedResource: 'organizer' },
 
-  route('POST', '/participant', 'participant.create', true, 'ParticipantInput'),
-  route('POST', '/participant/{eventId}/participant/{participantId}', 'participant.register', true),
+  {
+    ...route('POST', '/participant', 'participant.create', true, 'ParticipantInput'),
+    isIdempotent: true,
+  },
+  {
+    ...route(
+      'POST',
+      '/participant/{eventId}/participant/{participantId}',
+      'participant.register',
+      true,
+    ),
+    isIdempotent: true,
+  },
   route('PUT', '/participant/update/{id}', 'participant.update', true, 'ParticipantInput'),
   route('DELETE', '/participant/delete/{id}', 'participant.delete', true),
   {
@@ -57,7 +78,7 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   { ...route('GET', '/participant/{id}', 'participant.get', false), cachedResource: 'participant' },
 
-  route('POST', '/speaker', 'speaker.create', true, 'SpeakerInput'),
+  { ...route('POST', '/speaker', 'speaker.create', true, 'SpeakerInput'), isIdempotent: true },
   route('POST', '/speaker/{speakerId}/event/{eventId}', 'speaker.linkEvent', true),
   route('PUT', '/speaker/update/{id}', 'speaker.update', true, 'SpeakerInput'),
   route('DELETE', '/speaker/delete/{id}', 'speaker.delete', true),

@@ -25,9 +25,14 @@ export interface TaskResponse {
   etag?: string;
   location?: string;
   page?: PageMeta;
-  /** Cache keys made stale by a committed write; the main thread drops them before replying. */
+  /**
+   * Cache keys made stale by a committed write (or by one whose commit outcome is unknown);
+   * the main thread drops them before replying.
+   */
   invalidate: string[];
   problem?: Failure;
+  /** The stored first answer to an Idempotency-Key: sent with `Idempotency-Replayed: true`. */
+  isReplay?: boolean;
   /** Seconds a client should wait before retrying (503s). */
   retryAfterSeconds?: number;
   /** Spans the worker recorded (use case, queries), when the task was traced. */

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { workerData } from 'piscina';
 import type { AppContext } from '../app/context.js';
+import { keysMadeStaleBy } from '../app/database-work.js';
+import { idempotencyScopeOf } from '../app/idempotent-write.js';
 import { OPERATIONS } from '../app/operations.js';
 import type { OperationResult } from '../app/operation.js';
 import { openDatabase, type DatabaseHandle } from '../db/connect.js';
@@ -22,6 +24,7 @@ import {
   taskLogFields,
 } from '../telemetry/task-trace.js';
 import { answerLogFlushes } from '../telemetry/worker-log-flush.js';
+import { startIdempotencyPurge } from './idempotency-purge.js';
 import type { TaskRequest, TaskResponse, WorkerSettings } from './protocol.js';
 
 /**
@@ -52,6 +55,7 @@ function getContext(): Promise<AppContext> {
   }).then(
     (handle: DatabaseHandle) => {
       database = handle;
+      startIdempotencyPurge({ db: handle.db, dialect: handle.dialect }, log);
       return {
         db: handle.db,
         dialect: handle.dialect,
@@ -95,7 +99,10 @@ async function runOperation(task: TaskRequest): Promise<TaskResponse> {
       return { status: 204, body: null, invalidate: [] };
     }
 
-    const result = await OPERATIONS[task.operation](app, task.input);
+    // A task with an Idempotency-Key runs on its own copy of the context, carrying the key.
+    const scope = idempotencyScopeOf(task.operation, task.input);
+    const ctx = scope === null ? app : { ...app, idempotency: scope };
+    const result = await OPERATIONS[task.operation](ctx, task.input);
     return withHealthChecks(task, toResponse(result, task.wantsEtag === true));
   } catch (error) {
     noteTaskError(error);
@@ -117,11 +124,17 @@ function toResponse(result: OperationResult, wantsEtag: boolean): TaskResponse {
     return { status: ERROR_CATALOGUE[problem.code].status, body: null, problem, invalidate: [] };
   }
 
-  const body = result.value === undefined ? null : JSON.stringify(result.value);
+  const body =
+    result.bodyText !== undefined
+      ? result.bodyText
+      : result.value === undefined
+        ? null
+        : JSON.stringify(result.value);
   const response: TaskResponse = { status: result.status, body, invalidate: result.invalidate };
   if (wantsEtag && body !== null) response.etag = entityTag(body);
   if (result.location !== undefined) response.location = result.location;
   if (result.page !== undefined) response.page = result.page;
+  if (result.isReplay === true) response.isReplay = true;
   return response;
 }
 
@@ -134,7 +147,8 @@ function toErrorResponse(task: TaskRequest, error: unknown): TaskResponse {
     return {
       status: 503,
       body: null,
-      invalidate: [],
+      // A write whose COMMIT failed may have committed: its stale keys are dropped anyway.
+      invalidate: error instanceof CommitOutcomeUnknownError ? keysMadeStaleBy(error) : [],
       retryAfterSeconds: 2,
       problem: { code: 'SERVICE_UNAVAILABLE', detail: 'The database is not reachable.' },
     };

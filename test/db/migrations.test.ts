@@ -11,6 +11,7 @@ import { availableDialects } from '../support/dialects.js';
 const TABLES = [
   'event_speakers',
   'events',
+  'idempotency_keys',
   'organizers',
   'participants',
   'registrations',
@@ -61,7 +62,7 @@ for (const dialect of await availableDialects()) {
 
     assert.equal(
       applied.flat(),
-      ['0001_initial_schema'],
+      ['0001_initial_schema', '0002_idempotency_keys'],
       'one migrator applied it, the other waited',
     );
   });

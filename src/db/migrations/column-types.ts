@@ -25,6 +25,20 @@ export function text(dialect: DialectName, length: number): ColumnDataType | Exp
 }
 
 /**
+ * Unicode text without a length limit: `nvarchar(max)` on SQL Server (up to 2 GB, stored off
+ * row when large), `text` on PostgreSQL and SQLite.
+ */
+export function longText(dialect: DialectName): ColumnDataType | Expression<unknown> {
+  switch (dialect) {
+    case 'mssql':
+      return sql`nvarchar(max)`;
+    case 'postgres':
+    case 'sqlite':
+      return 'text';
+  }
+}
+
+/**
  * A UTC instant: `timestamptz` on PostgreSQL, `datetime2(3)` (milliseconds, no zone; the
  * driver reads and writes it as UTC) on SQL Server, and on SQLite ISO-8601 text
  * `YYYY-MM-DDTHH:MM:SS.sssZ`, fixed width so that text order is time order.
