@@ -13,6 +13,7 @@ import { Telemetry } from '../telemetry/telemetry.js';
 import { flushWorkerLogs } from '../telemetry/worker-log-flush.js';
 import { TaskPool } from '../workers/task-pool.js';
 import { HttpApp } from './http-app.js';
+import { listRulesOf } from './list-rules.js';
 import { Router } from './router.js';
 import { ROUTES } from './routes.js';
 import { StaticAssets } from './static-assets.js';
@@ -34,7 +35,9 @@ export interface RunningApi {
  */
 export async function startApi(config: Config, log: Logger): Promise<RunningApi> {
   const openapiText = readFileSync(join(projectRoot(), 'openapi.json'), 'utf8');
-  const openapi = JSON.parse(openapiText) as { components: { schemas: Record<string, unknown> } };
+  const openapi = JSON.parse(openapiText) as {
+    components: { schemas: Record<string, unknown> } & Record<string, unknown>;
+  };
 
   const telemetry = new Telemetry(config.telemetry, log, ROUTES);
   const seq = config.seqUrl === null ? null : { url: config.seqUrl, apiKey: config.seqApiKey };
@@ -65,6 +68,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     pool,
     cacheAside: new CacheAside(cache, { maxShareMs: config.requestTimeoutMs }),
     validator: createBodyValidator(openapi),
+    listRules: listRulesOf(openapi),
     tokens: createTokenVerifier(config.jwt),
     assets: new StaticAssets(openapiText),
     log,

@@ -15,6 +15,7 @@ import { PoolOverloadedError, type TaskPool } from '../workers/task-pool.js';
 import type { TaskRequest, TaskResponse } from '../workers/protocol.js';
 import { isJsonContentType, parseJsonBody, readBody } from './body-reader.js';
 import { Exchange } from './exchange.js';
+import type { ListRules } from './list-rules.js';
 import { paginationHeaders } from './pagination.js';
 import { parseIdempotencyKey, parseIds, parseListQuery } from './request-parsing.js';
 import { JSON_TYPE, statusLine, writeProblem } from './responses.js';
@@ -33,6 +34,8 @@ export interface HttpAppDependencies {
   pool: TaskPool;
   cacheAside: CacheAside;
   validator: BodyValidator;
+  /** List query rules, read from openapi.json. */
+  listRules: ListRules;
   tokens: TokenVerifier;
   assets: StaticAssets;
   log: Logger;
@@ -189,7 +192,7 @@ export class HttpApp {
 
     const input: OperationInput = { params };
     if (spec.list !== undefined) {
-      const query = parseListQuery(spec.list, head.query);
+      const query = parseListQuery(this.#deps.listRules, spec.list, head.query);
       if (!query.ok) {
         this.#end(exchange, () =>
           exchange.problem('VALIDATION_FAILED', {

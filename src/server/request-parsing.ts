@@ -1,20 +1,12 @@
 import type { FieldErrors } from '../domain/errors.js';
 import type { ListQuery } from '../domain/types.js';
+import type { IntegerRule, ListRules } from './list-rules.js';
 import type { ListKind } from './routes.js';
 
 const MAX_ID = 2_147_483_647;
-const MAX_PAGE_NUMBER = 1_000_000;
-const MAX_PAGE_SIZE = 50;
-const DEFAULT_PAGE_SIZE = 10;
-const MAX_FILTER_LENGTH = 200;
 const DIGITS = /^[0-9]{1,10}$/;
 /** draft-ietf-httpapi-idempotency-key-header: here 1..255 visible ASCII characters. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
-const SORTS: Record<ListKind, readonly string[]> = {
-  event: ['date', 'date_desc', 'title', 'title_desc'],
-  named: ['name', 'name_desc'],
-};
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
 
@@ -56,10 +48,15 @@ export function parseIdempotencyKey(text: string): Parsed<string | null> {
 }
 
 /**
- * List query per the contract: parameter names are case-insensitive, pageSize above 50 is
- * clamped, everything else out of range is a 400. Unknown parameters are ignored.
+ * List query per the contract's rules (read from openapi.json, see list-rules.ts): parameter
+ * names are case-insensitive, a page size above the clamp is clamped, everything else out of
+ * range is a 400. Unknown parameters are ignored.
  */
-export function parseListQuery(kind: ListKind, rawQuery: string): Parsed<ListQuery> {
+export function parseListQuery(
+  rules: ListRules,
+  kind: ListKind,
+  rawQuery: string,
+): Parsed<ListQuery> {
   const values = new Map<string, string>();
   for (const [name, value] of new URLSearchParams(rawQuery)) {
     const key = name.toLowerCase();
@@ -67,25 +64,25 @@ export function parseListQuery(kind: ListKind, rawQuery: string): Parsed<ListQue
   }
 
   const errors: FieldErrors = {};
-  const pageNumber = readInteger(values.get('pagenumber'), 1, MAX_PAGE_NUMBER, 1);
-  if (pageNumber === null) errors.pageNumber = [`must be an integer from 1 to ${MAX_PAGE_NUMBER}`];
+  const page = rules.pageNumber;
+  const pageNumber = readInteger(values.get('pagenumber'), page);
+  if (pageNumber === null) {
+    errors.pageNumber = [`must be an integer from ${page.minimum} to ${page.maximum}`];
+  }
 
-  const requestedSize = readInteger(
-    values.get('pagesize'),
-    1,
-    Number.MAX_SAFE_INTEGER,
-    DEFAULT_PAGE_SIZE,
-  );
+  const requestedSize = readInteger(values.get('pagesize'), rules.pageSize);
   if (requestedSize === null) errors.pageSize = ['must be a positive integer'];
 
-  const sorts = SORTS[kind];
-  const sortBy = values.get('sortby')?.toLowerCase() ?? sorts[0] ?? '';
-  if (!sorts.includes(sortBy)) errors.sortBy = [`must be one of ${sorts.join(', ')}`];
+  const sorts = rules.sorts[kind];
+  const sortBy = values.get('sortby')?.toLowerCase() ?? sorts.default;
+  if (!sorts.values.includes(sortBy)) {
+    errors.sortBy = [`must be one of ${sorts.values.join(', ')}`];
+  }
 
   const filterText = values.get('filter');
   const filter = filterText === undefined || filterText === '' ? null : filterText;
-  if (filter !== null && filter.length > MAX_FILTER_LENGTH) {
-    errors.filter = [`must NOT have more than ${MAX_FILTER_LENGTH} characters`];
+  if (filter !== null && filter.length > rules.filterMaxLength) {
+    errors.filter = [`must NOT have more than ${rules.filterMaxLength} characters`];
   }
 
   if (Object.keys(errors).length > 0) return { ok: false, errors };
@@ -94,17 +91,17 @@ export function parseListQuery(kind: ListKind, rawQuery: string): Parsed<ListQue
     ok: true,
     value: {
       pageNumber: pageNumber as number,
-      pageSize: Math.min(requestedSize as number, MAX_PAGE_SIZE),
+      pageSize: Math.min(requestedSize as number, rules.pageSize.clampedTo),
       sortBy,
       filter,
     },
   };
 }
 
-function readInteger(text: string | undefined, min: number, max: number, fallback: number) {
-  if (text === undefined || text === '') return fallback;
+function readInteger(text: string | undefined, rule: IntegerRule): number | null {
+  if (text === undefined || text === '') return rule.default;
   if (!/^[0-9]{1,16}$/.test(text)) return null;
 
   const value = Number(text);
-  return value >= min && value <= max ? value : null;
+  return value >= rule.minimum && value <= rule.maximum ? value : null;
 }

@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { ERROR_CATALOGUE } from '../../src/domain/errors.js';
+import { listRulesOf } from '../../src/server/list-rules.js';
 
 // ajv-formats is CommonJS: under NodeNext its default import is `module.exports`, which
 // also carries the plugin as `.default`. (ajv's default import is not constructable under
@@ -717,6 +718,27 @@ Schemas('the problem code enum is the error catalogue', () => {
   const properties = expectObject(problem['properties'], 'Problem.properties');
   const code = expectObject(properties['code'], 'Problem.code');
   assert.equal(code['enum'], Object.keys(ERROR_CATALOGUE));
+});
+
+Operations('the list rules the server applies are read from its parameters', () => {
+  const rules = listRulesOf(doc as { components: Record<string, unknown> });
+
+  assert.equal(rules.pageNumber, { minimum: 1, maximum: 1_000_000, default: 1 });
+  assert.equal(rules.pageSize, {
+    minimum: 1,
+    maximum: Number.MAX_SAFE_INTEGER,
+    default: 10,
+    clampedTo: 50,
+  });
+  assert.equal(rules.sorts.event, {
+    values: ['date', 'date_desc', 'title', 'title_desc'],
+    default: 'date',
+  });
+  assert.equal(rules.sorts.named, { values: ['name', 'name_desc'], default: 'name' });
+  const parameters = expectObject(components['parameters'], 'components.parameters');
+  const nameFilter = expectObject(expectObject(parameters['NameFilter'], 'n')['schema'], 's');
+  assert.is(rules.filterMaxLength, 200);
+  assert.is(nameFilter['maxLength'], rules.filterMaxLength, 'both filters share one bound');
 });
 
 Document.run();
