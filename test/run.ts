@@ -30,7 +30,9 @@ for (const file of files) {
   const skipped = Number(/Skipped:\s+(\d+)/.exec(text)?.[1] ?? 0);
 
   passed += ok;
-  const fileFailures = Math.max(0, total - ok - skipped);
+  // uvu's totals can undercount when a file runs several suites; its FAIL lines do not.
+  const failLines = text.match(/^\s+FAIL\s/gm)?.length ?? 0;
+  const fileFailures = Math.max(total - ok - skipped, failLines);
   failed += fileFailures;
   if (code !== 0 || total === 0) {
     failedFiles.push(name);
