@@ -46,6 +46,30 @@ export interface Config {
   seqApiKey: string | null;
   /** Tracing, sampling and metrics export: the standard OTEL_* variables (docs/observability.md). */
   telemetry: TelemetryConfig;
+  limits: LimitsConfig;
+}
+
+/** Rate limits and the password-hashing gate (README, Reliability). */
+export interface LimitsConfig {
+  /** Failed logins per account (e-mail) per window, known or not (5). */
+  loginAccountLimit: number;
+  /** Failed logins per client address per window (50). */
+  loginAddressLimit: number;
+  /** Window of both login limits (300 s). */
+  loginWindowSeconds: number;
+  /** Requests per client address per window on every API route; 0 turns it off (0). */
+  clientRateLimit: number;
+  /** Window of the per-client limit (10 s). */
+  clientRateWindowSeconds: number;
+  /**
+   * Proxies in front of the API whose `X-Forwarded-For` entries are trusted (0): the client
+   * is the address that many hops back. 0 uses the socket's peer address.
+   */
+  trustProxyHops: number;
+  /** Password hashes running at once (the worker count). */
+  hashConcurrency: number;
+  /** Hashing requests allowed to wait; beyond it they get 503 (32). */
+  hashQueueLimit: number;
 }
 
 export interface JwtConfig {
@@ -87,6 +111,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const { redisUrl, redisClusterNodes } = readRedis(reader, problems);
   const jwt = readJwt(env, reader, problems, isProduction);
+  const workers = reader.integer('WORKERS', Math.max(2, availableParallelism()), 1, 256);
   const config: Config = {
     nodeEnv,
     port,
@@ -101,7 +126,7 @@ export function loadConfig(env: Env = process.env): Config {
     statisticsTtlSeconds: reader.integer('STATISTICS_TTL_SECONDS', 5, 1, 3600),
     cacheMaxBytes: reader.integer('CACHE_MAX_BYTES', 64 * 1024 * 1024, 1024, 2 ** 40),
     cacheEnabled: reader.boolean('CACHE_ENABLED', true),
-    workers: reader.integer('WORKERS', Math.max(2, availableParallelism()), 1, 256),
+    workers,
     dbPoolSize: reader.integer('DB_POOL_SIZE', 10, 1, 1000),
     maxBodyBytes: reader.integer('MAX_BODY_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     requestTimeoutMs: reader.integer('REQUEST_TIMEOUT_MS', 10_000, 100, 600_000),
@@ -117,6 +142,16 @@ export function loadConfig(env: Env = process.env): Config {
     seqUrl: reader.string('SEQ_URL'),
     seqApiKey: reader.string('SEQ_API_KEY'),
     telemetry: readTelemetryConfig(env, problems),
+    limits: {
+      loginAccountLimit: reader.integer('LOGIN_ACCOUNT_LIMIT', 5, 1, 1_000_000),
+      loginAddressLimit: reader.integer('LOGIN_ADDRESS_LIMIT', 50, 1, 1_000_000),
+      loginWindowSeconds: reader.integer('LOGIN_LIMIT_WINDOW_SECONDS', 300, 1, 86_400),
+      clientRateLimit: reader.integer('CLIENT_RATE_LIMIT', 0, 0, 100_000_000),
+      clientRateWindowSeconds: reader.integer('CLIENT_RATE_WINDOW_SECONDS', 10, 1, 3600),
+      trustProxyHops: reader.integer('TRUST_PROXY_HOPS', 0, 0, 16),
+      hashConcurrency: reader.integer('HASH_CONCURRENCY', workers, 1, 256),
+      hashQueueLimit: reader.integer('HASH_QUEUE_LIMIT', 32, 0, 100_000),
+    },
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

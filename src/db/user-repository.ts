@@ -1,4 +1,5 @@
 import { toDatabaseDate } from '../domain/dates.js';
+import { normalizeEmail } from '../domain/rules.js';
 import type { UserDocument } from '../domain/types.js';
 import type { QueryContext } from './query-context.js';
 
@@ -12,14 +13,6 @@ export interface NewUser {
   email: string;
   passwordHash: string;
   createdAt: Date;
-}
-
-/**
- * The key that makes e-mail addresses case-insensitive: `Ana@Example.com` and
- * `ana@example.com` are one account. Stored in users.email_normalized (unique).
- */
-export function normalizeEmail(email: string): string {
-  return email.toLowerCase();
 }
 
 const USER_COLUMNS = ['id', 'username', 'email', 'password_hash'] as const;

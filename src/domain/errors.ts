@@ -27,7 +27,6 @@ export const ERROR_CATALOGUE = {
     title: 'The idempotency key was used with a different request',
   },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
-  HEADERS_TOO_LARGE: { status: 431, title: 'The request headers are too large' },
   INTERNAL_ERROR: { status: 500, title: 'An unexpected error occurred' },
   SERVICE_UNAVAILABLE: { status: 503, title: 'The service is temporarily unavailable' },
   DEADLINE_EXCEEDED: { status: 503, title: 'The request could not be completed in time' },

@@ -34,3 +34,12 @@ export function checkFutureDate(date: Date, now: Date, previous?: Date): Failure
 export function isEventFull(registered: number, seatLimit: number): boolean {
   return registered >= seatLimit;
 }
+
+/**
+ * The key that makes e-mail addresses case-insensitive: `Ana@Example.com` and
+ * `ana@example.com` are one account. Stored in users.email_normalized (unique), and the
+ * subject of the per-account login limit.
+ */
+export function normalizeEmail(email: string): string {
+  return email.toLowerCase();
+}

@@ -4,6 +4,7 @@ import uWS from 'uWebSockets.js';
 import { CacheAside } from '../cache/cache-aside.js';
 import type { Cache } from '../cache/cache.js';
 import { createCache } from '../cache/create-cache.js';
+import { openRedisConnections } from '../cache/redis-connection.js';
 import { redactUrl, type Config } from '../config.js';
 import { projectRoot } from '../paths.js';
 import { createTokenVerifier } from '../security/tokens.js';
@@ -14,6 +15,7 @@ import { flushWorkerLogs } from '../telemetry/worker-log-flush.js';
 import { TaskPool } from '../workers/task-pool.js';
 import { HttpApp } from './http-app.js';
 import { listRulesOf } from './list-rules.js';
+import { RequestLimits } from './request-limits.js';
 import { Router } from './router.js';
 import { ROUTES } from './routes.js';
 import { StaticAssets } from './static-assets.js';
@@ -62,6 +64,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
   }
 
   const cache = createCache(config, log);
+  const limits = createRequestLimits(config, log);
   const http = new HttpApp({
     config,
     router: new Router(ROUTES),
@@ -73,6 +76,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     assets: new StaticAssets(openapiText),
     log,
     telemetry,
+    limits,
   });
 
   const listenSocket = await listen(http, config.port);
@@ -99,6 +103,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
         if (seq !== null) await flushWorkerLogs(pool.threadCount);
         await pool.close();
         await cache.close();
+        await limits.close();
         // Spans of the last requests (workers' included) are exported before the logs close.
         await telemetry.close();
         log.info({ unfinished: http.inFlight }, 'stopped');
@@ -107,6 +112,22 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
       return closing;
     },
   };
+}
+
+/** Limits count in Redis when the cache has one (a connection of their own), else in memory. */
+function createRequestLimits(config: Config, log: Logger): RequestLimits {
+  const hasRedis = config.redisUrl !== null || config.redisClusterNodes !== null;
+  const redis = hasRedis
+    ? {
+        client: openRedisConnections({
+          url: config.redisUrl,
+          clusterNodes: config.redisClusterNodes,
+          commandTimeoutMs: config.redisCommandTimeoutMs,
+        }).client,
+        commandTimeoutMs: config.redisCommandTimeoutMs,
+      }
+    : null;
+  return new RequestLimits({ config: config.limits, redis, log });
 }
 
 function listen(http: HttpApp, port: number): Promise<uWS.us_listen_socket> {

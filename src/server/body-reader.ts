@@ -65,3 +65,27 @@ export function isJsonContentType(header: string): boolean {
     return name !== 'charset' || value.replaceAll('"', '') === 'utf-8';
   });
 }
+
+/**
+ * What the request head says about the body, checked before reading it: a JSON content type
+ * (else 415) and a declared length within the limit (else 413). Null when both are fine.
+ */
+export function checkBodyHeaders(contentType: string, contentLength: string, limit: number) {
+  if (!isJsonContentType(contentType)) {
+    return {
+      code: 'UNSUPPORTED_MEDIA_TYPE' as const,
+      options: {
+        detail: 'The request body must be application/json (UTF-8).',
+        closeConnection: true,
+      },
+    };
+  }
+  const declared = contentLength === '' ? 0 : Number(contentLength);
+  if (declared > limit) {
+    return {
+      code: 'PAYLOAD_TOO_LARGE' as const,
+      options: { detail: `The request body exceeds ${limit} bytes.`, closeConnection: true },
+    };
+  }
+  return null;
+}

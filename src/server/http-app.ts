@@ -1,26 +1,33 @@
 import uWS, { type HttpRequest, type HttpResponse, type TemplatedApp } from 'uWebSockets.js';
 import type { OperationInput } from '../app/operation.js';
 import { CacheAside } from '../cache/cache-aside.js';
-import type { CachedDocument } from '../cache/cache.js';
 import type { Config } from '../config.js';
 import { resourceKey, STATISTICS_KEY } from '../domain/cache-keys.js';
 import { SWAGGER_ROUTE } from '../telemetry/http-metrics.js';
 import type { Logger } from '../telemetry/logger.js';
-import { PROMETHEUS_TYPE } from '../telemetry/prometheus.js';
 import type { RequestObservation } from '../telemetry/request-telemetry.js';
-import { epochMs, SPAN_KIND, STATUS } from '../telemetry/span-record.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
-import { formatTraceparent, newSpanId, parseTraceparent } from '../telemetry/trace-context.js';
-import { PoolOverloadedError, type TaskPool } from '../workers/task-pool.js';
-import type { TaskRequest, TaskResponse } from '../workers/protocol.js';
-import { isJsonContentType, parseJsonBody, readBody } from './body-reader.js';
+import { parseTraceparent } from '../telemetry/trace-context.js';
+import type { TaskPool } from '../workers/task-pool.js';
+import type { TaskRequest } from '../workers/protocol.js';
+import { checkBodyHeaders, parseJsonBody, readBody } from './body-reader.js';
 import { Exchange } from './exchange.js';
 import type { ListRules } from './list-rules.js';
-import { paginationHeaders } from './pagination.js';
+import type { RequestHead } from './request-head.js';
+import { rateLimitHeaders, type RequestLimits } from './request-limits.js';
+import { TaskDispatcher } from './task-dispatcher.js';
 import { parseIdempotencyKey, parseIds, parseListQuery } from './request-parsing.js';
-import { JSON_TYPE, statusLine, writeProblem } from './responses.js';
+import {
+  writeAsset,
+  writeCached,
+  writeJson,
+  writeMetrics,
+  writeProblem,
+  writeTaskResponse,
+} from './responses.js';
 import type { CompiledRoute, Router } from './router.js';
-import type { StaticAsset, StaticAssets } from './static-assets.js';
+import type { RouteSpec } from './routes.js';
+import type { StaticAssets } from './static-assets.js';
 import { newTraceId } from './trace-id.js';
 import type { BodyValidator } from './validation.js';
 
@@ -41,27 +48,11 @@ export interface HttpAppDependencies {
   log: Logger;
   /** Request metrics, sampling, spans and access lines (src/telemetry). */
   telemetry: Telemetry;
-}
-
-/** Headers of an async request, read before the handler returns (uWS frees the request). */
-interface RequestHead {
-  method: string;
-  path: string;
-  query: string;
-  authorization: string;
-  contentType: string;
-  contentLength: string;
-  ifNoneMatch: string;
-  /** Read only on routes that honour it (RouteSpec.isIdempotent); '' elsewhere. */
-  idempotencyKey: string;
+  /** Login and per-client rate limits, and the password-hashing gate. */
+  limits: RequestLimits;
 }
 
 const BEARER = /^bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i;
-
-const OVERLOADED = {
-  detail: 'The service is overloaded; retry shortly.',
-  headers: [['Retry-After', '1']] as [string, string][],
-};
 
 /**
  * The uWebSockets.js front end. One catch-all handler routes case-insensitively; a cached
@@ -72,13 +63,12 @@ const OVERLOADED = {
 export class HttpApp {
   readonly app: TemplatedApp;
   readonly #deps: HttpAppDependencies;
-  /** Whether cache-aside reads consult a shared level (Redis) before loading. */
-  readonly #hasSharedCache: boolean;
+  readonly #dispatcher: TaskDispatcher;
   #inFlight = 0;
 
   constructor(deps: HttpAppDependencies) {
     this.#deps = deps;
-    this.#hasSharedCache = deps.cacheAside.cache.stats().shared !== undefined;
+    this.#dispatcher = new TaskDispatcher(deps);
     this.app = uWS.App().any('/*', (res, req) => this.#handle(res, req));
   }
 
@@ -129,21 +119,26 @@ export class HttpApp {
       return;
     }
 
-    if (spec.operation === 'health.live') {
-      writeJson(res, traceId, 200, '{"status":"ok"}');
-      telemetry.answer(spec, method, path, 200, startedAt, traceId, parent);
+    const operationalStatus = this.#answerOperational(res, req, spec, traceId);
+    if (operationalStatus !== null) {
+      telemetry.answer(spec, method, path, operationalStatus, startedAt, traceId, parent);
       return;
     }
-    if (spec.operation === 'openapi') {
-      const ifNoneMatch = req.getHeader('if-none-match');
-      const status = writeAsset(res, traceId, this.#deps.assets.openapi, ifNoneMatch);
-      telemetry.answer(spec, method, path, status, startedAt, traceId, parent);
-      return;
-    }
-    if (spec.operation === 'metrics') {
-      writeMetrics(res, traceId, this.#deps.telemetry.renderPrometheus());
-      telemetry.answer(spec, method, path, 200, startedAt, traceId, parent);
-      return;
+
+    const { limits } = this.#deps;
+    let client = '';
+    if (limits.clients !== null && spec.isOperational !== true) {
+      client = limits.clientOf(res, req);
+      const decision = limits.clients.admit(client);
+      if (!decision.isAllowed) {
+        writeProblem(res, traceId, 'RATE_LIMITED', {
+          detail: 'Too many requests from this client; retry later.',
+          headers: rateLimitHeaders(limits.clients.quota, decision),
+          closeConnection: spec.bodySchema !== undefined,
+        });
+        telemetry.answer(spec, method, path, 429, startedAt, traceId, parent);
+        return;
+      }
     }
 
     const cacheKey = cacheKeyOf(route, ids.value);
@@ -173,6 +168,7 @@ export class HttpApp {
       contentLength: req.getHeader('content-length'),
       ifNoneMatch: req.getHeader('if-none-match'),
       idempotencyKey: spec.isIdempotent === true ? req.getHeader('idempotency-key') : '',
+      client: client === '' && spec.operation === 'auth.login' ? limits.clientOf(res, req) : client,
     };
     this.#handleAsync(res, head, route, ids.value, cacheKey, observation);
   }
@@ -226,7 +222,7 @@ export class HttpApp {
       return;
     }
 
-    const bodyProblem = checkBodyHeaders(head, config.maxBodyBytes);
+    const bodyProblem = checkBodyHeaders(head.contentType, head.contentLength, config.maxBodyBytes);
     if (bodyProblem !== null) {
       this.#end(exchange, () => exchange.problem(bodyProblem.code, bodyProblem.options));
       return;
@@ -321,130 +317,47 @@ export class HttpApp {
 
     const operation = spec.operation as TaskRequest['operation'];
     if (cacheKey !== null) {
-      await this.#readThrough(
-        exchange,
-        head,
-        operation,
-        input,
-        cacheKey,
-        spec.isStatistics === true,
-      );
+      const { config } = this.#deps;
+      const ttl = spec.isStatistics === true ? config.statisticsTtlSeconds : config.cacheTtlSeconds;
+      await this.#dispatcher.readThrough(exchange, head, { operation, input }, cacheKey, ttl);
       return;
     }
 
-    const response = await this.#runTask(exchange, { operation, input });
+    const task: TaskRequest = { operation, input };
+    const response =
+      spec.hashesPassword === true
+        ? await this.#dispatcher.runHashing(exchange, head.client, task)
+        : await this.#dispatcher.run(exchange, task);
     if (response === null) return;
 
     // Writes drop stale documents after commit and before the reply, so a client that reads
     // after its own write always sees it. This runs even if the client has gone away.
     if (response.invalidate.length > 0) await this.#deps.cacheAside.invalidate(response.invalidate);
 
-    exchange.respond((res) => writeTaskResponse(res, exchange.traceId, head, response));
-  }
-
-  async #readThrough(
-    exchange: Exchange,
-    head: RequestHead,
-    operation: TaskRequest['operation'],
-    input: OperationInput,
-    cacheKey: string,
-    isStatistics: boolean,
-  ): Promise<void> {
-    const { config, cacheAside } = this.#deps;
-    const ttl = isStatistics ? config.statisticsTtlSeconds : config.cacheTtlSeconds;
-
-    const lookupAt = performance.now();
-    let loadAt = 0;
-    const read = await cacheAside.read(cacheKey, ttl, async () => {
-      loadAt = performance.now();
-      const response = await this.#runTask(exchange, { operation, input, wantsEtag: true });
-      const document =
-        response?.status === 200 && response.body !== null && response.etag !== undefined
-          ? { body: Buffer.from(response.body), etag: response.etag }
-          : null;
-      return { value: response, document };
-    });
-
-    this.#deps.telemetry.requests.readThrough(
-      exchange.observation,
-      read.outcome,
-      lookupAt,
-      loadAt,
-      performance.now(),
-      this.#hasSharedCache,
+    exchange.respond((res) =>
+      writeTaskResponse(res, exchange.traceId, head.path, head.query, response),
     );
-
-    const { document, value } = read;
-    if (document !== null) {
-      exchange.respond((res) =>
-        writeCached(res, exchange.traceId, document, read.outcome, head.ifNoneMatch),
-      );
-    } else if (value !== null) {
-      exchange.respond((res) => writeTaskResponse(res, exchange.traceId, head, value));
-    } else {
-      // The shared load was refused by a saturated pool: its starter has answered 503, and
-      // every reader that joined it answers the same now rather than at its deadline.
-      exchange.problem('SERVICE_UNAVAILABLE', OVERLOADED);
-    }
   }
 
-  /**
-   * Runs one task; answers 503 itself when the pool is saturated and returns null. The task
-   * carries the request's trace context; a traced one is recorded as a `pool.run` span (from
-   * dispatch to answer) that parents the worker's spans.
-   */
-  async #runTask(exchange: Exchange, task: TaskRequest): Promise<TaskResponse | null> {
-    const observation = exchange.observation;
-    const spanId = newSpanId();
-    task.traceparent = formatTraceparent(observation.traceId, spanId, observation.spanId !== null);
-    const dispatchedAt = performance.now();
-    try {
-      const response = await this.#deps.pool.run(task);
-      if (observation.spanId !== null) {
-        this.#recordPoolRun(observation, task, response, spanId, dispatchedAt, null);
-      }
-      return response;
-    } catch (error) {
-      if (observation.spanId !== null) {
-        this.#recordPoolRun(observation, task, null, spanId, dispatchedAt, error);
-      }
-      if (!(error instanceof PoolOverloadedError)) throw error;
+  /** Liveness, the contract and the metrics: answered at once; null for any other route. */
+  #answerOperational(
+    res: HttpResponse,
+    req: HttpRequest,
+    spec: RouteSpec,
+    traceId: string,
+  ): number | null {
+    const operation = spec.operation;
+    if (operation === 'health.live') {
+      writeJson(res, traceId, 200, '{"status":"ok"}');
+      return 200;
+    }
+    if (operation === 'openapi') {
+      return writeAsset(res, traceId, this.#deps.assets.openapi, req.getHeader('if-none-match'));
+    }
+    if (operation !== 'metrics') return null;
 
-      this.#deps.log.warn(observation.logFields, 'worker pool saturated');
-      exchange.problem('SERVICE_UNAVAILABLE', OVERLOADED);
-      return null;
-    }
-  }
-
-  #recordPoolRun(
-    observation: RequestObservation,
-    task: TaskRequest,
-    response: TaskResponse | null,
-    spanId: string,
-    dispatchedAt: number,
-    error: unknown,
-  ): void {
-    const attributes: Record<string, string | number> = { 'eventflow.operation': task.operation };
-    if (response?.startedAtMs !== undefined) {
-      // Dispatch to the worker starting the task: piscina's queue plus the thread hop.
-      const waitMs = response.startedAtMs - epochMs(dispatchedAt);
-      attributes['pool.queue_wait_ms'] = Math.max(0, Math.round(waitMs * 1000) / 1000);
-    }
-    if (error !== null) {
-      attributes['error.type'] =
-        error instanceof PoolOverloadedError ? 'pool_overloaded' : 'pool_error';
-    }
-    const status = error === null ? STATUS.unset : STATUS.error;
-    observation.addSpan(
-      'pool.run',
-      SPAN_KIND.internal,
-      dispatchedAt,
-      performance.now(),
-      attributes,
-      spanId,
-      status,
-    );
-    this.#deps.telemetry.requests.adopt(observation, response?.spans);
+    writeMetrics(res, traceId, this.#deps.telemetry.renderPrometheus());
+    return 200;
   }
 
   #serveSwagger(res: HttpResponse, req: HttpRequest, path: string, traceId: string): number {
@@ -474,130 +387,4 @@ function cacheKeyOf(route: CompiledRoute, params: Record<string, number>): strin
   if (spec.cachedResource === undefined) return null;
 
   return resourceKey(spec.cachedResource, params.id as number);
-}
-
-function checkBodyHeaders(head: RequestHead, limit: number) {
-  if (!isJsonContentType(head.contentType)) {
-    return {
-      code: 'UNSUPPORTED_MEDIA_TYPE' as const,
-      options: {
-        detail: 'The request body must be application/json (UTF-8).',
-        closeConnection: true,
-      },
-    };
-  }
-  const declared = head.contentLength === '' ? 0 : Number(head.contentLength);
-  if (declared > limit) {
-    return {
-      code: 'PAYLOAD_TOO_LARGE' as const,
-      options: { detail: `The request body exceeds ${limit} bytes.`, closeConnection: true },
-    };
-  }
-  return null;
-}
-
-function writeJson(res: HttpResponse, traceId: string, status: number, body: string): void {
-  res.writeStatus(statusLine(status));
-  res.writeHeader('Content-Type', JSON_TYPE);
-  res.writeHeader('X-Trace-Id', traceId);
-  res.writeHeader('Cache-Control', 'no-store');
-  res.end(body);
-}
-
-function writeMetrics(res: HttpResponse, traceId: string, text: string): void {
-  res.writeStatus('200 OK');
-  res.writeHeader('Content-Type', PROMETHEUS_TYPE);
-  res.writeHeader('X-Trace-Id', traceId);
-  res.writeHeader('Cache-Control', 'no-store');
-  res.end(text);
-}
-
-/** A cached document: 304 when the client holds the same entity tag (RFC 9110 13.1.2). */
-function writeCached(
-  res: HttpResponse,
-  traceId: string,
-  document: CachedDocument,
-  outcome: 'hit' | 'miss',
-  ifNoneMatch: string,
-): number {
-  const isNotModified = ifNoneMatch !== '' && matchesEtag(ifNoneMatch, document.etag);
-  res.writeStatus(isNotModified ? '304 Not Modified' : '200 OK');
-  res.writeHeader('X-Trace-Id', traceId);
-  res.writeHeader('ETag', document.etag);
-  res.writeHeader('X-Cache', outcome);
-  res.writeHeader('Cache-Control', 'no-cache');
-  if (isNotModified) {
-    res.endWithoutBody();
-    return 304;
-  }
-  res.writeHeader('Content-Type', JSON_TYPE);
-  res.end(document.body);
-  return 200;
-}
-
-function writeAsset(
-  res: HttpResponse,
-  traceId: string,
-  asset: StaticAsset,
-  ifNoneMatch: string,
-): number {
-  const isNotModified = ifNoneMatch !== '' && matchesEtag(ifNoneMatch, asset.etag);
-  res.writeStatus(isNotModified ? '304 Not Modified' : '200 OK');
-  res.writeHeader('X-Trace-Id', traceId);
-  res.writeHeader('ETag', asset.etag);
-  res.writeHeader('Cache-Control', 'no-cache');
-  if (isNotModified) {
-    res.endWithoutBody();
-    return 304;
-  }
-  res.writeHeader('Content-Type', asset.contentType);
-  res.end(asset.body);
-  return 200;
-}
-
-function matchesEtag(ifNoneMatch: string, etag: string): boolean {
-  if (ifNoneMatch.trim() === '*') return true;
-  return ifNoneMatch.split(',').some((candidate) => {
-    const tag = candidate.trim();
-    return tag === etag || tag === `W/${etag}`;
-  });
-}
-
-function writeTaskResponse(
-  res: HttpResponse,
-  traceId: string,
-  head: RequestHead,
-  response: TaskResponse,
-): number {
-  if (response.problem !== undefined) {
-    const headers: [string, string][] = [];
-    if (response.retryAfterSeconds !== undefined) {
-      headers.push(['Retry-After', String(response.retryAfterSeconds)]);
-    }
-    writeProblem(res, traceId, response.problem.code, {
-      detail: response.problem.detail,
-      errors: response.problem.errors,
-      headers,
-      extensions: response.problem.extensions,
-    });
-    return response.status;
-  }
-
-  res.writeStatus(statusLine(response.status));
-  res.writeHeader('X-Trace-Id', traceId);
-  res.writeHeader('Cache-Control', 'no-store');
-  if (response.location !== undefined) res.writeHeader('Location', response.location);
-  if (response.isReplay === true) res.writeHeader('Idempotency-Replayed', 'true');
-  if (response.page !== undefined) {
-    for (const [name, value] of paginationHeaders(head.path, head.query, response.page)) {
-      res.writeHeader(name, value);
-    }
-  }
-  if (response.body === null) {
-    res.endWithoutBody();
-    return response.status;
-  }
-  res.writeHeader('Content-Type', JSON_TYPE);
-  res.end(response.body);
-  return response.status;
 }

@@ -1,5 +1,10 @@
 import type { HttpResponse } from 'uWebSockets.js';
+import type { CachedDocument } from '../cache/cache.js';
 import { ERROR_CATALOGUE, type ErrorCode, type FieldErrors } from '../domain/errors.js';
+import { PROMETHEUS_TYPE } from '../telemetry/prometheus.js';
+import type { TaskResponse } from '../workers/protocol.js';
+import { paginationHeaders } from './pagination.js';
+import type { StaticAsset } from './static-assets.js';
 
 /** uWS wants the whole status line; these are built once. */
 const STATUS_LINES: Record<number, string> = {
@@ -17,7 +22,6 @@ const STATUS_LINES: Record<number, string> = {
   415: '415 Unsupported Media Type',
   422: '422 Unprocessable Content',
   429: '429 Too Many Requests',
-  431: '431 Request Header Fields Too Large',
   500: '500 Internal Server Error',
   503: '503 Service Unavailable',
 };
@@ -79,4 +83,112 @@ export function writeProblem(
     problemBody(code, traceId, options.detail, options.errors, options.extensions),
     options.closeConnection === true,
   );
+}
+
+export function writeJson(res: HttpResponse, traceId: string, status: number, body: string): void {
+  res.writeStatus(statusLine(status));
+  res.writeHeader('Content-Type', JSON_TYPE);
+  res.writeHeader('X-Trace-Id', traceId);
+  res.writeHeader('Cache-Control', 'no-store');
+  res.end(body);
+}
+
+export function writeMetrics(res: HttpResponse, traceId: string, text: string): void {
+  res.writeStatus('200 OK');
+  res.writeHeader('Content-Type', PROMETHEUS_TYPE);
+  res.writeHeader('X-Trace-Id', traceId);
+  res.writeHeader('Cache-Control', 'no-store');
+  res.end(text);
+}
+
+/** A cached document: 304 when the client holds the same entity tag (RFC 9110 13.1.2). */
+export function writeCached(
+  res: HttpResponse,
+  traceId: string,
+  document: CachedDocument,
+  outcome: 'hit' | 'miss',
+  ifNoneMatch: string,
+): number {
+  const isNotModified = ifNoneMatch !== '' && matchesEtag(ifNoneMatch, document.etag);
+  res.writeStatus(isNotModified ? '304 Not Modified' : '200 OK');
+  res.writeHeader('X-Trace-Id', traceId);
+  res.writeHeader('ETag', document.etag);
+  res.writeHeader('X-Cache', outcome);
+  res.writeHeader('Cache-Control', 'no-cache');
+  if (isNotModified) {
+    res.endWithoutBody();
+    return 304;
+  }
+  res.writeHeader('Content-Type', JSON_TYPE);
+  res.end(document.body);
+  return 200;
+}
+
+export function writeAsset(
+  res: HttpResponse,
+  traceId: string,
+  asset: StaticAsset,
+  ifNoneMatch: string,
+): number {
+  const isNotModified = ifNoneMatch !== '' && matchesEtag(ifNoneMatch, asset.etag);
+  res.writeStatus(isNotModified ? '304 Not Modified' : '200 OK');
+  res.writeHeader('X-Trace-Id', traceId);
+  res.writeHeader('ETag', asset.etag);
+  res.writeHeader('Cache-Control', 'no-cache');
+  if (isNotModified) {
+    res.endWithoutBody();
+    return 304;
+  }
+  res.writeHeader('Content-Type', asset.contentType);
+  res.end(asset.body);
+  return 200;
+}
+
+function matchesEtag(ifNoneMatch: string, etag: string): boolean {
+  if (ifNoneMatch.trim() === '*') return true;
+  return ifNoneMatch.split(',').some((candidate) => {
+    const tag = candidate.trim();
+    return tag === etag || tag === `W/${etag}`;
+  });
+}
+
+/** A worker's answer: its problem, or its status, headers and serialised body. */
+export function writeTaskResponse(
+  res: HttpResponse,
+  traceId: string,
+  path: string,
+  query: string,
+  response: TaskResponse,
+): number {
+  if (response.problem !== undefined) {
+    const headers: [string, string][] = [];
+    if (response.retryAfterSeconds !== undefined) {
+      headers.push(['Retry-After', String(response.retryAfterSeconds)]);
+    }
+    writeProblem(res, traceId, response.problem.code, {
+      detail: response.problem.detail,
+      errors: response.problem.errors,
+      headers,
+      extensions: response.problem.extensions,
+    });
+    return response.status;
+  }
+
+  res.writeStatus(statusLine(response.status));
+  res.writeHeader('X-Trace-Id', traceId);
+  res.writeHeader('Cache-Control', 'no-store');
+  if (response.location !== undefined) res.writeHeader('Location', response.location);
+  if (response.isReplay === true) res.writeHeader('Idempotency-Replayed', 'true');
+  if (response.page !== undefined) {
+    for (const [name, value] of paginationHeaders(path, query, response.page)) {
+      res.writeHeader(name, value);
+    }
+  }
+  if (response.body === null) {
+    res.endWithoutBody();
+    return response.status;
+  }
+  res.writeHeader('Content-Type', JSON_TYPE);
+  res.end(response.body);
+  return response.status;
 }

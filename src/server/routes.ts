@@ -26,19 +26,32 @@ export interface RouteSpec {
    * repeats harmlessly, and PUT and DELETE are idempotent by method.
    */
   isIdempotent?: boolean;
+  /** Hashes a password (scrypt): admitted through the hashing gate. */
+  hashesPassword?: boolean;
+  /** Operational routes (health, metrics, the contract, Swagger UI): no per-client limit. */
+  isOperational?: boolean;
 }
 
 /** Every route of the API v1 contract. Static segments win over `{id}` when both match. */
 export const ROUTES: readonly RouteSpec[] = [
-  route('POST', '/authentication/register', 'auth.register', false, 'RegisterInput'),
-  route('POST', '/authentication/login', 'auth.login', false, 'LoginInput'),
-  route(
-    'PUT',
-    '/authentication/change-password',
-    'auth.changePassword',
-    true,
-    'ChangePasswordInput',
-  ),
+  {
+    ...route('POST', '/authentication/register', 'auth.register', false, 'RegisterInput'),
+    hashesPassword: true,
+  },
+  {
+    ...route('POST', '/authentication/login', 'auth.login', false, 'LoginInput'),
+    hashesPassword: true,
+  },
+  {
+    ...route(
+      'PUT',
+      '/authentication/change-password',
+      'auth.changePassword',
+      true,
+      'ChangePasswordInput',
+    ),
+    hashesPassword: true,
+  },
   route('GET', '/authentication/data', 'auth.data', true),
 
   { ...route('POST', '/event', 'event.create', true, 'EventInput'), isIdempotent: true },
@@ -87,12 +100,12 @@ export const ROUTES: readonly RouteSpec[] = [
 
   { ...route('GET', '/dashboard/statistics/all', 'statistics.get', false), isStatistics: true },
 
-  route('GET', '/health/live', 'health.live', false),
-  route('GET', '/health/ready', 'health.ready', false),
-  route('GET', '/openapi.json', 'openapi', false),
-  route('GET', '/swagger', 'swagger', false),
+  { ...route('GET', '/health/live', 'health.live', false), isOperational: true },
+  { ...route('GET', '/health/ready', 'health.ready', false), isOperational: true },
+  { ...route('GET', '/openapi.json', 'openapi', false), isOperational: true },
+  { ...route('GET', '/swagger', 'swagger', false), isOperational: true },
   // Prometheus scrape endpoint (docs/observability.md); not part of the API contract.
-  route('GET', '/metrics', 'metrics', false),
+  { ...route('GET', '/metrics', 'metrics', false), isOperational: true },
 ];
 
 function route(

@@ -7,7 +7,7 @@ import type {
 
 /** Statuses with a series of their own; anything else is counted under `other`. */
 const STATUSES = [
-  200, 201, 204, 304, 400, 401, 403, 404, 405, 408, 409, 413, 415, 422, 429, 431, 499, 500, 503,
+  200, 201, 204, 304, 400, 401, 403, 404, 405, 408, 409, 413, 415, 422, 429, 499, 500, 503,
 ];
 const STATUS_SLOTS = STATUSES.length + 1;
 const OTHER_SLOT = STATUSES.length;

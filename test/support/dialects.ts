@@ -42,7 +42,8 @@ export async function availableDialects(): Promise<TestDialect[]> {
   return dialects;
 }
 
-function sqliteDialect(): TestDialect {
+/** A fresh SQLite file: for suites whose subject does not depend on the dialect. */
+export function sqliteDialect(): TestDialect {
   const folder = mkdtempSync(join(tmpdir(), 'eventflow-test-'));
 
   return {
