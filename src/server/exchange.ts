@@ -14,14 +14,18 @@ export class Exchange {
   readonly traceId: string;
   readonly observation: RequestObservation;
   #isFinished = false;
-  #isReadingBody = false;
+  /** Set while the body is being read: what to run if the request ends before it arrives. */
+  #onAbandonedBody: (() => void) | null = null;
   #timer: NodeJS.Timeout | null = null;
 
   constructor(res: HttpResponse, observation: RequestObservation, deadlineMs: number) {
     this.res = res;
     this.traceId = observation.traceId;
     this.observation = observation;
-    res.onAborted(() => this.#finish());
+    res.onAborted(() => {
+      this.#finish();
+      this.#abandonBody();
+    });
     this.#timer = setTimeout(() => this.#expire(), deadlineMs);
   }
 
@@ -30,8 +34,18 @@ export class Exchange {
     return this.#isFinished;
   }
 
-  set isReadingBody(value: boolean) {
-    this.#isReadingBody = value;
+  /**
+   * Marks the body as being read. uWS never calls the body reader again once the client has
+   * gone or the deadline has cut it off, so `onAbandoned` then runs instead, once, to close
+   * the request's books (in-flight count, telemetry).
+   */
+  startReadingBody(onAbandoned: () => void): void {
+    this.#onAbandonedBody = onAbandoned;
+  }
+
+  /** The body arrived (or was refused as too large): the request goes on normally. */
+  finishReadingBody(): void {
+    this.#onAbandonedBody = null;
   }
 
   /**
@@ -64,15 +78,22 @@ export class Exchange {
     }
   }
 
+  #abandonBody(): void {
+    const onAbandoned = this.#onAbandonedBody;
+    this.#onAbandonedBody = null;
+    onAbandoned?.();
+  }
+
   #expire(): void {
     this.#timer = null;
     // A client still sending its body is cut off (slowloris, trickled uploads); a request
     // whose processing overran is answered 503 so the client may retry.
-    if (this.#isReadingBody) {
+    if (this.#onAbandonedBody !== null) {
       this.problem('REQUEST_TIMEOUT', {
         detail: 'The request body was not received in time.',
         closeConnection: true,
       });
+      this.#abandonBody();
     } else {
       this.problem('DEADLINE_EXCEEDED', {
         detail: 'The request could not be completed in time.',

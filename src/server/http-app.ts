@@ -228,9 +228,9 @@ export class HttpApp {
       return;
     }
 
-    exchange.isReadingBody = true;
+    exchange.startReadingBody(() => this.#settle(exchange));
     readBody(res, config.maxBodyBytes, (outcome) => {
-      exchange.isReadingBody = false;
+      exchange.finishReadingBody();
       if (outcome.kind === 'too-large') {
         this.#end(exchange, () =>
           exchange.problem('PAYLOAD_TOO_LARGE', {

@@ -120,7 +120,7 @@ export function writeCached(
     return 304;
   }
   res.writeHeader('Content-Type', JSON_TYPE);
-  res.end(document.body);
+  endWithBody(res, document.body);
   return 200;
 }
 
@@ -140,7 +140,7 @@ export function writeAsset(
     return 304;
   }
   res.writeHeader('Content-Type', asset.contentType);
-  res.end(asset.body);
+  endWithBody(res, asset.body);
   return 200;
 }
 
@@ -189,6 +189,40 @@ export function writeTaskResponse(
     return response.status;
   }
   res.writeHeader('Content-Type', JSON_TYPE);
-  res.end(response.body);
+  endWithBody(res, response.body);
   return response.status;
+}
+
+/** Bodies up to this size are handed to uWS whole: a socket buffer takes them at once. */
+const STREAMED_BODY_BYTES = 64 * 1024;
+
+const NO_OP = (): void => undefined;
+
+/**
+ * Ends the response with `body`, honouring backpressure for large ones. `res.end` would copy
+ * whatever the socket cannot take into uWS's own buffer, one private copy per slow client of
+ * a document that the cache holds once; `tryEnd` writes only what the socket takes and the
+ * rest follows from `onWritable`, straight from the one buffer. uWS needs an abort handler
+ * while a response is unfinished; once its body is being written nothing is left to undo
+ * if the client goes, so an empty one takes the place of any earlier one.
+ */
+export function endWithBody(res: HttpResponse, body: Buffer | string): void {
+  // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+  const mostBytes = typeof body === 'string' ? body.length * 3 : body.byteLength;
+  if (mostBytes <= STREAMED_BODY_BYTES) {
+    res.end(body);
+    return;
+  }
+
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  const total = bytes.byteLength;
+  const start = res.getWriteOffset();
+  const [isWritten, isDone] = res.tryEnd(bytes, total);
+  if (isWritten || isDone) return;
+
+  res.onAborted(NO_OP);
+  res.onWritable((offset) => {
+    const [isChunkWritten] = res.tryEnd(bytes.subarray(offset - start), total);
+    return isChunkWritten;
+  });
 }
