@@ -340,6 +340,8 @@ wiring('replicas variant: several API replicas behind nginx, sharing one Redis',
     assert.ok(Number((api.deploy as JsonObject).replicas) >= 2, 'at least two replicas');
     assert.is(api.container_name, undefined, 'no container_name (it would block replicas)');
     assert.is(environment(api).REDIS_URL, 'redis://redis:6379');
+    assert.is(environment(api).TRUST_PROXY_HOPS, '1', 'rate limits count clients behind nginx');
+    assert.is(environment(api).NODE_ENV, 'production', 'the base environment is kept');
     const lb = service(services, 'lb');
     assert.equal(lb.depends_on, { api: { condition: 'service_healthy' } });
     assert.ok(
@@ -354,6 +356,7 @@ wiring('replicas variant: several API replicas behind nginx, sharing one Redis',
   assert.match(nginx, /resolver 127\.0\.0\.11/, "Docker's DNS");
   assert.match(nginx, /location = \/lb-health/);
   assert.match(nginx, /listen 80;/);
+  assert.match(nginx, /proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/);
 });
 
 wiring.run();
