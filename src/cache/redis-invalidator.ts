@@ -62,8 +62,8 @@ export class RedisInvalidator {
       return;
     }
 
-    // Done when Redis confirmed it and our own copy of the message came back (so the other
-    // instances' copies are on their way), or at the deadline.
+    // Done when Redis confirmed it, our own copy of the message came back, and a fence
+    // (below) proved the other instances' copies left Redis; or at the deadline.
     await new Promise<void>((resolve) => {
       let isConfirmed = false;
       let isLate = false;
@@ -82,7 +82,7 @@ export class RedisInvalidator {
           isConfirmed = true;
           if (isLate) return;
           this.#options.breaker.recordSuccess();
-          void delivery.delivered.then(() => {
+          void Promise.all([delivery.delivered, this.#fence()]).then(() => {
             clearTimeout(timer);
             resolve();
           });
@@ -97,6 +97,23 @@ export class RedisInvalidator {
         },
       );
     });
+  }
+
+  /**
+   * Resolves once Redis has written every subscriber's copy of the messages published so
+   * far. Redis writes pending replies and messages to all its clients in one pass before it
+   * reads further commands, but it can be descheduled in the middle of that pass; a PING
+   * sent after the script's reply is answered only in a later pass, so its answer means
+   * every copy is in its subscriber's socket, ahead of any request a client sends after our
+   * reply. (Without it, a loaded machine let another instance serve its near-cache copy
+   * about a millisecond before its copy of the message arrived.)
+   */
+  async #fence(): Promise<void> {
+    try {
+      await this.#options.client.ping();
+    } catch {
+      // The invalidation itself was confirmed; a broken connection only loses the fence.
+    }
   }
 
   /** Tracks an invalidation nobody waits for; the breaker stays open until it settles. */
