@@ -315,16 +315,19 @@ await dialectSuites('HTTP edges', (test, api) => {
     const head =
       'POST /organizer HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n' +
       `Authorization: Bearer ${api.token}\r\nTransfer-Encoding: chunked\r\n\r\n`;
+    // 30 chunks of 16 KiB, 200 ms apart: the whole upload would take 6 s; the limit
+    // (64 KiB) is crossed by the fifth chunk, about 1 s in.
     const parts = [
       head,
       chunked('{"name":"'),
-      ...Array.from({ length: 8 }, () => chunked('x'.repeat(16 * 1024))),
+      ...Array.from({ length: 30 }, () => chunked('x'.repeat(16 * 1024))),
       '0\r\n\r\n',
     ];
 
-    const response = await rawExchange(api.server.api.port, parts);
+    const response = await rawExchange(api.server.api.port, parts, 200, 9000);
 
     assert.is(response.status, 413, response.head);
+    assert.ok(response.elapsedMs < 3000, `answered after ${Math.round(response.elapsedMs)} ms`);
     assert.match(headerOf(response, 'content-type') ?? '', /^application\/problem\+json/);
     assert.is((JSON.parse(response.body) as { code: string }).code, 'PAYLOAD_TOO_LARGE');
     expectStatus(await api.get('/health/live'), 200);
