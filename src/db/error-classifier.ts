@@ -1,8 +1,17 @@
 import type { DialectName } from './dialect-name.js';
 import type { DatabaseErrorKind } from './error-kind.js';
-import { classifyDatabaseError as classifyMssqlError } from './mssql/error-codes.js';
-import { classifyDatabaseError as classifyPostgresError } from './postgres/error-codes.js';
-import { classifyDatabaseError as classifySqliteError } from './sqlite/error-codes.js';
+import {
+  classifyDatabaseError as classifyMssqlError,
+  isRolledBack as isMssqlRollback,
+} from './mssql/error-codes.js';
+import {
+  classifyDatabaseError as classifyPostgresError,
+  isRolledBack as isPostgresRollback,
+} from './postgres/error-codes.js';
+import {
+  classifyDatabaseError as classifySqliteError,
+  isRolledBack as isSqliteRollback,
+} from './sqlite/error-codes.js';
 
 export type { DatabaseErrorKind } from './error-kind.js';
 
@@ -10,6 +19,12 @@ const CLASSIFIERS: Record<DialectName, (err: unknown) => DatabaseErrorKind> = {
   sqlite: classifySqliteError,
   postgres: classifyPostgresError,
   mssql: classifyMssqlError,
+};
+
+const ROLLBACK_DETECTORS: Record<DialectName, (err: unknown) => boolean> = {
+  sqlite: isSqliteRollback,
+  postgres: isPostgresRollback,
+  mssql: isMssqlRollback,
 };
 
 /**
@@ -37,6 +52,18 @@ export function classifyDatabaseError(err: unknown, dialect?: DialectName): Data
 /** True for errors a retry or a later request could get past: report them as 503. */
 export function isTransientDatabaseError(err: unknown, dialect?: DialectName): boolean {
   return classifyDatabaseError(err, dialect) === 'transient';
+}
+
+/**
+ * True when the server answered that it rolled the transaction back (deadlock victim,
+ * serialization failure). A COMMIT that fails so did not commit and may run again, unlike
+ * one that fails for a lost connection, whose outcome is unknown. Any dialect's codes are
+ * consulted; they do not overlap.
+ */
+export function isRolledBackTransaction(err: unknown): boolean {
+  return flattenErrors(err).some((candidate) =>
+    Object.values(ROLLBACK_DETECTORS).some((isRolledBack) => isRolledBack(candidate)),
+  );
 }
 
 function classifyWithAnyDialect(err: unknown): DatabaseErrorKind {

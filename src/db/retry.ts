@@ -34,7 +34,8 @@ export const DEFAULT_RETRY_OPTIONS: RetryOptions = {
  * (runInTransaction), never a single statement inside one. A transaction that failed before
  * COMMIT was rolled back, so running it again is safe. A COMMIT that failed has an unknown
  * outcome (the server may have committed before the connection dropped) and is never
- * replayed: runInTransaction reports it as CommitOutcomeUnknownError, which is not retried.
+ * replayed: runInTransaction reports it as CommitOutcomeUnknownError, which is not retried,
+ * unless the server answered it with a rollback (deadlock, serialization failure).
  */
 export async function withRetry<T>(
   fn: (attempt: number) => Promise<T>,

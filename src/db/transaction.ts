@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 
 import { CommitOutcomeUnknownError } from './commit-outcome-unknown-error.js';
+import { isRolledBackTransaction } from './error-classifier.js';
 import type { DatabaseSchema } from './schema.js';
 
 export interface TransactionOptions<T> {
@@ -15,7 +16,10 @@ export interface TransactionOptions<T> {
  * Unlike `db.transaction().execute()`, it tells a failed COMMIT apart from a failed
  * statement: an error before COMMIT leaves nothing behind (rolled back, safe to replay),
  * while an error raised by COMMIT itself becomes a CommitOutcomeUnknownError carrying the
- * work's result, which withRetry never replays.
+ * work's result, which withRetry never replays. The exception is a COMMIT the server
+ * answered with a rollback (a serialization failure that PostgreSQL's SSI detects at
+ * commit, a deadlock): nothing was committed, so that error is thrown as it is, for
+ * withRetry to run the transaction again.
  */
 export async function runInTransaction<T>(
   db: Kysely<DatabaseSchema>,
@@ -49,6 +53,8 @@ export async function runInTransaction<T>(
       .rollback()
       .execute()
       .catch(() => undefined);
+    if (isRolledBackTransaction(error)) throw error;
+
     throw new CommitOutcomeUnknownError(error, result);
   }
 

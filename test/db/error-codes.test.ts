@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import { CommitOutcomeUnknownError } from '../../src/db/commit-outcome-unknown-error.js';
-import { classifyDatabaseError } from '../../src/db/error-classifier.js';
+import { classifyDatabaseError, isRolledBackTransaction } from '../../src/db/error-classifier.js';
 import type { DatabaseErrorKind } from '../../src/db/error-kind.js';
 import { classifyDatabaseError as classifyMssql } from '../../src/db/mssql/error-codes.js';
 import { PostgresConnectionLostError } from '../../src/db/postgres/connection-lost-error.js';
@@ -131,6 +131,16 @@ classify('without a dialect, recognises each dialect by its codes', () => {
 classify('does not follow cause: a commit of unknown outcome is its own kind', () => {
   const lost = new CommitOutcomeUnknownError(driverError({ code: '08006' }));
   assert.is(classifyDatabaseError(lost), 'other');
+});
+
+classify('knows a COMMIT refused with a rollback from one whose outcome is unknown', () => {
+  for (const fields of [{ code: '40001' }, { code: '40P01' }, { number: 1205 }, { number: 3960 }]) {
+    assert.ok(isRolledBackTransaction(driverError(fields)), JSON.stringify(fields));
+  }
+  for (const fields of [{ code: '57P01' }, { code: '08006' }, { code: 'ECONNRESET' }, {}]) {
+    assert.not.ok(isRolledBackTransaction(driverError(fields)), JSON.stringify(fields));
+  }
+  assert.not.ok(isRolledBackTransaction(driverError({ code: 'SQLITE_BUSY' })));
 });
 
 const retry = suite('withRetry');

@@ -22,6 +22,15 @@ const TRANSIENT_ERROR_NUMBERS: ReadonlySet<number> = new Set([
  */
 const TRANSIENT_TEDIOUS_CODES: ReadonlySet<string> = new Set(['ESOCKET', 'ECLOSE', 'ETIMEOUT']);
 
+/** Deadlock victim (1205) and snapshot update conflict (3960): the server rolled back. */
+const ROLLED_BACK_ERROR_NUMBERS: ReadonlySet<number> = new Set([1205, 3960]);
+
+/** True when the error says the server rolled the transaction back (see above). */
+export function isRolledBack(err: unknown): boolean {
+  const number = errorProperty(err, 'number');
+  return typeof number === 'number' && ROLLED_BACK_ERROR_NUMBERS.has(number);
+}
+
 /**
  * Classifies a tedious error: a `RequestError` carries the server's error `number`;
  * connection problems carry only a `code`.

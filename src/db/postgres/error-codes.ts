@@ -18,6 +18,19 @@ const TRANSIENT_SQLSTATES: ReadonlySet<string> = new Set([
   '53400', // configuration_limit_exceeded
 ]);
 
+/**
+ * SQLSTATEs of a transaction the server rolled back: when COMMIT fails with one, nothing was
+ * committed. SSI reports a serialization failure at COMMIT ("during commit attempt") when
+ * the conflicting writes were all made before either transaction committed.
+ */
+const ROLLED_BACK_SQLSTATES: ReadonlySet<string> = new Set(['40001', '40P01']);
+
+/** True when the error says the server rolled the transaction back (see above). */
+export function isRolledBack(err: unknown): boolean {
+  const code = errorCode(err);
+  return code !== undefined && ROLLED_BACK_SQLSTATES.has(code);
+}
+
 /** Classifies a `pg` error by its SQLSTATE (`err.code`), or a socket error by its node code. */
 export function classifyDatabaseError(err: unknown): DatabaseErrorKind {
   const code = errorCode(err);

@@ -31,6 +31,14 @@ export function classifyDatabaseError(err: unknown): DatabaseErrorKind {
   return 'other';
 }
 
+/**
+ * SQLite never rolls a transaction back in place of a COMMIT here: a COMMIT that fails with
+ * SQLITE_BUSY leaves the transaction open (https://www.sqlite.org/lang_transaction.html).
+ */
+export function isRolledBack(_err: unknown): boolean {
+  return false;
+}
+
 /** `SQLITE_BUSY` itself or one of its extended codes (`SQLITE_BUSY_SNAPSHOT`, ...). */
 function isCodeFamily(code: string, primary: string): boolean {
   return code === primary || code.startsWith(`${primary}_`);
