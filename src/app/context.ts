@@ -39,4 +39,6 @@ export interface AppContext {
    * records a successful result with the write, and answers a retry from that record.
    */
   idempotency?: IdempotencyScope;
+  /** Set on the per-task copy: epoch ms after which retries stop (the request's deadline). */
+  deadlineAt?: number;
 }

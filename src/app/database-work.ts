@@ -1,5 +1,4 @@
 import type { CommitOutcomeUnknownError } from '../db/commit-outcome-unknown-error.js';
-import type { DialectName } from '../db/dialect-name.js';
 import { type DatabaseErrorKind, classifyDatabaseError } from '../db/error-classifier.js';
 import { IdempotencyKeyTakenError } from '../db/idempotency-key-taken-error.js';
 import { findIdempotencyRecord } from '../db/idempotency-repository.js';
@@ -13,8 +12,14 @@ import type { OperationResult } from './operation.js';
 /** Rounds of "a concurrent request took the key" before giving up (see writeIdempotently). */
 const MAX_KEY_ROUNDS = 3;
 
-function retryOptions(dialect: DialectName): RetryOptions {
-  return { ...DEFAULT_RETRY_OPTIONS, classify: (err) => classifyDatabaseError(err, dialect) };
+/** The default policy with this dialect's classifier, stopping at the request's deadline. */
+function retryOptions(ctx: AppContext): RetryOptions {
+  const dialect = ctx.dialect;
+  return {
+    ...DEFAULT_RETRY_OPTIONS,
+    classify: (err) => classifyDatabaseError(err, dialect),
+    deadline: ctx.deadlineAt,
+  };
 }
 
 /**
@@ -28,7 +33,7 @@ export function readWithRetry<T>(
 ): Promise<T> {
   return withRetry(
     () => ctx.db.connection().execute((db) => work({ db, dialect: ctx.dialect })),
-    retryOptions(ctx.dialect),
+    retryOptions(ctx),
   );
 }
 
@@ -59,7 +64,7 @@ function runWrite(
       runInTransaction(ctx.db, (trx) => work({ db: trx, dialect: ctx.dialect }), {
         commitWhen: (result) => result.ok,
       }),
-    retryOptions(ctx.dialect),
+    retryOptions(ctx),
   );
 }
 

@@ -54,6 +54,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
       seq,
       databaseCounters: telemetry.databaseCounters.buffer,
     },
+    onError: (error) => log.error({ err: error }, 'worker thread failed outside a task'),
   });
 
   const migration = await pool.run({ operation: 'migrate', input: { params: {} } });

@@ -13,6 +13,8 @@ export class Exchange {
   readonly res: HttpResponse;
   readonly traceId: string;
   readonly observation: RequestObservation;
+  /** Epoch ms at which the request is cut off; work for it need not go on past it. */
+  readonly deadlineAt: number;
   #isFinished = false;
   /** Set while the body is being read: what to run if the request ends before it arrives. */
   #onAbandonedBody: (() => void) | null = null;
@@ -22,6 +24,7 @@ export class Exchange {
     this.res = res;
     this.traceId = observation.traceId;
     this.observation = observation;
+    this.deadlineAt = Date.now() + deadlineMs;
     res.onAborted(() => {
       this.#finish();
       this.#abandonBody();

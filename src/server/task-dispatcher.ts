@@ -155,6 +155,7 @@ export class TaskDispatcher {
     const observation = exchange.observation;
     const spanId = newSpanId();
     task.traceparent = formatTraceparent(observation.traceId, spanId, observation.spanId !== null);
+    task.deadlineAt = exchange.deadlineAt;
     const dispatchedAt = performance.now();
     try {
       const response = await this.#pool.run(task);

@@ -15,6 +15,8 @@ export interface TaskRequest {
    * sampled flag, set when the worker should record spans (else only logs carry the id).
    */
   traceparent?: string;
+  /** Epoch ms at which the request is answered 503 anyway: no retry starts after it. */
+  deadlineAt?: number;
 }
 
 /** What a worker answers: the response body already serialised, plus stale cache keys. */

@@ -7,6 +7,11 @@ export interface TaskPoolOptions {
   settings: WorkerSettings;
   /** Tasks allowed to wait for a worker before new ones are refused (overload: 503). */
   maxQueue?: number;
+  /**
+   * Told about an error a worker threw outside any task (piscina's 'error' event, which
+   * would crash the process unheard); piscina replaces the worker.
+   */
+  onError?: (error: unknown) => void;
 }
 
 export class PoolOverloadedError extends Error {
@@ -35,6 +40,8 @@ export class TaskPool {
       maxQueue: options.maxQueue ?? options.workers * 512,
       workerData: options.settings,
     });
+    const onError = options.onError ?? (() => undefined);
+    this.#pool.on('error', onError);
   }
 
   async run(task: TaskRequest): Promise<TaskResponse> {

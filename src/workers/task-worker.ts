@@ -99,9 +99,17 @@ async function runOperation(task: TaskRequest): Promise<TaskResponse> {
       return { status: 204, body: null, invalidate: [] };
     }
 
-    // A task with an Idempotency-Key runs on its own copy of the context, carrying the key.
+    // A task runs on its own copy of the context when it carries a deadline (retries stop
+    // there) or an Idempotency-Key (recorded with the write).
     const scope = idempotencyScopeOf(task.operation, task.input);
-    const ctx = scope === null ? app : { ...app, idempotency: scope };
+    const ctx: AppContext =
+      scope === null && task.deadlineAt === undefined
+        ? app
+        : {
+            ...app,
+            deadlineAt: task.deadlineAt,
+            ...(scope === null ? {} : { idempotency: scope }),
+          };
     const result = await OPERATIONS[task.operation](ctx, task.input);
     return withHealthChecks(task, toResponse(result, task.wantsEtag === true));
   } catch (error) {

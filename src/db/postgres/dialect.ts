@@ -11,8 +11,12 @@ import type { DialectOptions } from '../dialect-options.js';
 import { errorCode } from '../error-kind.js';
 import { PostgresConnectionLostError } from './connection-lost-error.js';
 
-/** Longest wait for a pooled connection (or a new one) before the query fails. */
-const CONNECTION_TIMEOUT_MS = 10_000;
+/**
+ * Longest wait for a pooled connection (or a new one) before the query fails. Well inside
+ * the 10 s request deadline, so that a database that stopped answering (a partition drops
+ * packets rather than refusing them) gets a 503 in seconds, with time left for one retry.
+ */
+const CONNECTION_TIMEOUT_MS = 3_000;
 /** Idle connections are closed after this long. */
 const IDLE_TIMEOUT_MS = 30_000;
 
@@ -26,6 +30,9 @@ export function createPostgresDialect(url: string, options: DialectOptions): Pos
     max: options.poolSize,
     connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
     idleTimeoutMillis: IDLE_TIMEOUT_MS,
+    // Probes idle connections, so one whose server vanished without a FIN is found out.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     application_name: 'eventflow',
   });
 
@@ -52,11 +59,20 @@ export function createPostgresDialect(url: string, options: DialectOptions): Pos
  * The pool as Kysely sees it, except that a query failing without a SQLSTATE on a client
  * that has reported losing its connection (pg's 'error'/'end' events come before the
  * query's rejection) is rethrown as PostgresConnectionLostError, so it is retried like any
- * other dropped connection. pg-pool discards such a client when it is released.
+ * other dropped connection. pg-pool discards such a client when it is released. So is a
+ * checkout that fails without a code: pg-pool's own timeout ("timeout exceeded when trying
+ * to connect") and a connection that ended during start-up, both a database out of reach.
  */
 function markingLostConnections(pool: pg.Pool, lostClients: WeakSet<pg.PoolClient>): PostgresPool {
   return {
-    connect: async () => new LossAwareClient(await pool.connect(), lostClients),
+    connect: async () => {
+      try {
+        return new LossAwareClient(await pool.connect(), lostClients);
+      } catch (error) {
+        if (errorCode(error) === undefined) throw new PostgresConnectionLostError(error);
+        throw error;
+      }
+    },
     end: () => pool.end(),
   };
 }
