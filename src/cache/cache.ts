@@ -1,3 +1,5 @@
+import type { BreakerState } from '../domain/circuit-breaker.js';
+
 /** A cached response document: the exact bytes to send and their entity tag. */
 export interface CachedDocument {
   body: Buffer;
@@ -25,7 +27,7 @@ export interface CacheStats {
   shared?: SharedLevelStats;
 }
 
-export type BreakerState = 'closed' | 'open' | 'half-open';
+export type { BreakerState };
 
 /** Counters of the shared level since start, for the metrics endpoint. */
 export interface SharedLevelStats {

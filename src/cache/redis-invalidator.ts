@@ -1,4 +1,4 @@
-import type { CircuitBreaker } from './circuit-breaker.js';
+import type { CircuitBreaker } from '../domain/circuit-breaker.js';
 import { INVALIDATION_CHANNEL, redisKeysOf, VERSION_TTL_MS } from './redis-keys.js';
 import type { ScriptedClient } from './redis-scripts.js';
 

@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../telemetry/logger.js';
 import type { CachedDocument, SharedLevelStats } from './cache.js';
-import { CircuitBreaker } from './circuit-breaker.js';
+import { CircuitBreaker } from '../domain/circuit-breaker.js';
 import { withDeadline } from './deadline.js';
 import { decodeEnvelope, encodeEnvelope } from './document-envelope.js';
 import { RedisEpoch } from './redis-epoch.js';

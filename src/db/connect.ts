@@ -2,6 +2,7 @@ import { type Dialect, Kysely, sql } from 'kysely';
 
 import type { DatabaseHandle } from './database-handle.js';
 import type { DialectName } from './dialect-name.js';
+import type { DialectOptions } from './dialect-options.js';
 import { createMssqlDialect } from './mssql/dialect.js';
 import { createPostgresDialect } from './postgres/dialect.js';
 import type { DatabaseSchema } from './schema.js';
@@ -15,6 +16,8 @@ export interface OpenDatabaseOptions {
   poolSize: number;
   /** Told about connection errors no query is waiting for; default: ignored. */
   onConnectionError?: (err: unknown) => void;
+  /** Told when the breaker in front of new connections changes state (PostgreSQL). */
+  onBreakerChange?: DialectOptions['onBreakerChange'];
   /** Wraps the dialect, e.g. for query spans and pool metrics (src/telemetry); default: none. */
   instrument?: (dialect: Dialect, name: DialectName) => Dialect;
 }
@@ -32,9 +35,10 @@ export function openDatabase(url: string, options: OpenDatabaseOptions): Promise
 
 function createHandle(url: string, options: OpenDatabaseOptions): DatabaseHandle {
   const dialect = dialectOfUrl(url);
-  const dialectOptions = {
+  const dialectOptions: DialectOptions = {
     poolSize: options.poolSize,
     onConnectionError: options.onConnectionError ?? (() => undefined),
+    onBreakerChange: options.onBreakerChange,
   };
 
   const kyselyDialect: Dialect =

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { withDeadline } from '../cache/deadline.js';
-import { CircuitBreaker } from '../cache/circuit-breaker.js';
+import { CircuitBreaker } from '../domain/circuit-breaker.js';
 import { CACHE_PREFIX } from '../domain/cache-keys.js';
 import type { Logger } from '../telemetry/logger.js';
 import { decide, MemoryRateLimitStore } from './memory-rate-limit-store.js';

@@ -51,6 +51,10 @@ function getContext(): Promise<AppContext> {
   const opening = openDatabase(settings.databaseUrl, {
     poolSize: settings.dbPoolSize,
     onConnectionError: (error) => log.warn({ err: error }, 'database connection error'),
+    onBreakerChange: (state, previous, cause) => {
+      if (state === 'open') log.warn({ err: cause, previous }, 'database breaker open');
+      else if (state === 'closed') log.info({ previous }, 'database breaker closed');
+    },
     instrument: (dialect, name) => instrumentDialect(dialect, name, databaseCounters),
   }).then(
     (handle: DatabaseHandle) => {

@@ -304,5 +304,51 @@ if (postgres === undefined) {
     expectStatus(await api.register(event.id, participant.id), 200);
   });
 
+  test('with the database silent (packets dropped), every request gets a 503 in the deadline, then within milliseconds, and service resumes when it answers again', async () => {
+    const event = await api.createEvent((await api.createOrganizer()).id);
+    const participant = await api.createParticipant();
+    // Idle pooled connections exist now; the partition will strand them.
+    await Promise.all(
+      Array.from({ length: 6 }, (_, index) => send('GET', `/event/all?filter=warm${index}`)),
+    );
+
+    proxy.hold();
+    const firstWave = await Promise.all([
+      ...Array.from({ length: 6 }, (_, index) => send('GET', `/event/all?filter=silent${index}`)),
+      send('POST', `/participant/${event.id}/participant/${participant.id}`, {
+        token: api.token,
+      }),
+    ]);
+    const secondWave = await Promise.all([
+      ...Array.from({ length: 6 }, (_, index) => send('GET', `/event/all?filter=later${index}`)),
+      send('GET', '/health/ready'),
+    ]);
+    const live = await send('GET', '/health/live');
+    await proxy.restore();
+    const restoredAt = performance.now();
+    let readyAgain = await send('GET', '/health/ready');
+    while (readyAgain.status !== 200 && performance.now() - restoredAt < RECOVERY_MS) {
+      await sleep(100);
+      readyAgain = await send('GET', '/health/ready');
+    }
+
+    // Stranded connections are given up after 5 s, new ones time out after 3 s, then the
+    // breaker answers at once: the first requests take seconds, none more than the deadline.
+    for (const answer of [...firstWave, ...secondWave]) {
+      if (answer.label === 'GET /health/ready') assertProblem(answer, 503, 'SERVICE_UNAVAILABLE');
+      else assert.is(flawOf(answer, []), null);
+      assert.ok(answer.ms < 11_000, `${answer.label} answered in ${answer.ms.toFixed(0)} ms`);
+    }
+    const fast = secondWave.filter((answer) => answer.ms < 500);
+    assert.ok(
+      fast.length >= secondWave.length / 2,
+      `second wave: ${secondWave.map((answer) => answer.ms.toFixed(0)).join(', ')} ms`,
+    );
+    assert.is(live.status, 200);
+    assert.is(readyAgain.status, 200, 'ready again after the database answers');
+    expectStatus(await api.get(`/event/all?filter=back`), 200);
+    expectStatus(await api.register(event.id, participant.id), 200);
+  });
+
   test.run();
 }

@@ -14,6 +14,7 @@ export class TcpProxy {
   readonly #sockets = new Set<Socket>();
   #server: Server | null = null;
   #port = 0;
+  #isHolding = false;
 
   private constructor(target: ProxyTarget) {
     this.#target = target;
@@ -41,8 +42,28 @@ export class TcpProxy {
     if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Listens again on the port it had, relaying as before. */
+  /**
+   * Goes silent without closing anything: connections stay open and new ones are accepted,
+   * but no byte passes either way, as when a partition drops packets and nothing ever says
+   * the database is gone.
+   */
+  hold(): void {
+    this.#isHolding = true;
+    for (const socket of this.#sockets) {
+      socket.unpipe();
+      socket.pause();
+    }
+  }
+
+  /**
+   * Relays again on the port it had. Connections that were held are ended, as TCP would
+   * have given up on them across a long partition.
+   */
   async restore(): Promise<void> {
+    if (this.#isHolding) {
+      this.#isHolding = false;
+      for (const socket of this.#sockets) socket.destroy();
+    }
     if (this.#server === null) await this.#listen(this.#port);
   }
 
@@ -63,6 +84,14 @@ export class TcpProxy {
   }
 
   #relay(client: Socket): void {
+    if (this.#isHolding) {
+      this.#sockets.add(client);
+      client.pause();
+      client.on('close', () => this.#sockets.delete(client));
+      client.on('error', () => client.destroy());
+      return;
+    }
+
     const upstream = connect(this.#target.port, this.#target.host);
     for (const [socket, other] of [
       [client, upstream],

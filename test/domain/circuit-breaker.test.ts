@@ -1,7 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { BreakerState } from '../../src/cache/cache.js';
-import { CircuitBreaker } from '../../src/cache/circuit-breaker.js';
+import { CircuitBreaker, type BreakerState } from '../../src/domain/circuit-breaker.js';
 
 const test = suite('CircuitBreaker');
 

@@ -1,4 +1,5 @@
-import type { BreakerState } from './cache.js';
+/** Closed: calls pass. Open: refused until the cool-down. Half-open: one probe runs. */
+export type BreakerState = 'closed' | 'open' | 'half-open';
 
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open a closed breaker (3). */
