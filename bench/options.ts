@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { SCENARIOS } from './scenarios.js';
 
 /** Command-line options of `npm run bench -- [options]`. */
 export interface BenchOptions {
@@ -14,10 +15,19 @@ export interface BenchOptions {
   pipelining: number;
   /** Substrings; a scenario runs when its name contains one of them (all when empty). */
   scenarioFilters: string[];
-  /** The API's database; null: a fresh SQLite file under the OS temp folder. */
+  /**
+   * The API's database (--database-url, else DATABASE_URL); null: a fresh SQLite file under
+   * the OS temp folder.
+   */
   databaseUrl: string | null;
-  /** Redis for the shared cache level; null: in-process cache only (the L2 scenario is skipped). */
+  /**
+   * Redis for the shared cache level (--redis-url, else REDIS_URL); null: the single-level
+   * scenarios run without Redis, and the Redis ones use a private redis-server when there is one.
+   */
   redisUrl: string | null;
+  /** Where databaseUrl and redisUrl came from, for the report (null when unset). */
+  databaseUrlFrom: UrlSource | null;
+  redisUrlFrom: UrlSource | null;
   /** Worker threads of the API; null: as many as the server's cores, at least 2. */
   workers: number | null;
   /** Where the JSON and Markdown reports go. */
@@ -39,6 +49,16 @@ export interface BenchOptions {
   help: boolean;
 }
 
+/** A URL option given on the command line, or taken from the environment. */
+export type UrlSource = '--database-url' | '--redis-url' | 'DATABASE_URL' | 'REDIS_URL';
+
+/** Scenarios whose connections are capped, as `login uses at most 2`. */
+export function connectionCapsText(): string {
+  return SCENARIOS.filter((s) => s.maxConnections !== undefined)
+    .map((s) => `${s.name} uses at most ${s.maxConnections}`)
+    .join(', ');
+}
+
 export const USAGE = `Usage: npm run bench -- [options]
 
 Starts the API (and what it needs) on a fresh seeded database, runs the load scenarios with
@@ -47,15 +67,23 @@ autocannon in a separate process, stops everything and prints one table.
   --quick                 short run (3 s per scenario, 1 s warm-up, scale check 1k vs 100k)
   --duration <s>          measured seconds per scenario (default 15, quick 3)
   --warmup <s>            warm-up seconds per scenario (default 3, quick 1)
-  --rounds <n>            scenarios compared by a ratio (hot-read / bare-ceiling / traced,
-                          spread-read / miss-read, scale-small / scale-large) are measured
-                          alternately in n rounds of duration/n each (default 5, quick 1)
-  --connections <n>       concurrent connections (default 32; login uses at most 2)
+  --rounds <n>            scenarios compared by a ratio (the ceiling group: hot-read,
+                          hot-read-layered, bare-ceiling and the traced pair; spread-read /
+                          miss-read; spread-read-l2 / bare-redis-get; scale-small /
+                          scale-large) are measured alternately in n rounds of duration/n
+                          each (default 5, quick 1: one round is not alternated, so quick
+                          ratios are indicative only)
+  --connections <n>       concurrent connections (default 32; ${connectionCapsText()})
   --pipelining <n>        requests per connection in the *-pipelined ceiling pair (default 8)
   --scenario <text>       run only scenarios whose name contains text (repeatable, or a,b)
   --database-url <url>    run against this database instead of a temporary SQLite file
-                          (seeded if empty; the write mix changes its data)
-  --redis-url <url>       give the API this Redis (enables the spread-read-l2 scenario)
+                          (seeded if empty; the write mix changes its data). Default:
+                          DATABASE_URL from the environment when set
+  --redis-url <url>       give the API this Redis: every cached profile then runs the
+                          two-level cache, and the Redis scenarios (hot-read-layered,
+                          spread-read-l2, bare-redis-get) use it. Default: REDIS_URL from
+                          the environment when set; else those scenarios start a private
+                          redis-server (skipped when there is none on PATH)
   --workers <n>           API worker threads (default: the server's cores, at least 2)
   --scale <small>,<large> events in the scale-check databases (default 1000,1000000)
   --trace-ratio <r>       sampling ratio of the traced scenario (default 1: every request)
@@ -71,8 +99,15 @@ autocannon in a separate process, stops everything and prints one table.
 
 export class OptionsError extends Error {}
 
-export function parseOptions(argv: readonly string[], cwd = process.cwd()): BenchOptions {
+/** Parses the command line; `env` supplies DATABASE_URL and REDIS_URL when no flag does. */
+export function parseOptions(
+  argv: readonly string[],
+  cwd = process.cwd(),
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): BenchOptions {
   const quick = argv.includes('--quick');
+  const databaseFromEnv = nonEmpty(env.DATABASE_URL);
+  const redisFromEnv = nonEmpty(env.REDIS_URL);
   const options: BenchOptions = {
     quick,
     durationSeconds: quick ? 3 : 15,
@@ -81,8 +116,10 @@ export function parseOptions(argv: readonly string[], cwd = process.cwd()): Benc
     connections: 32,
     pipelining: 8,
     scenarioFilters: [],
-    databaseUrl: null,
-    redisUrl: null,
+    databaseUrl: databaseFromEnv,
+    redisUrl: redisFromEnv,
+    databaseUrlFrom: databaseFromEnv === null ? null : 'DATABASE_URL',
+    redisUrlFrom: redisFromEnv === null ? null : 'REDIS_URL',
     workers: null,
     outDir: join(cwd, 'bench', 'results'),
     writeSummary: false,
@@ -134,9 +171,11 @@ export function parseOptions(argv: readonly string[], cwd = process.cwd()): Benc
         break;
       case '--database-url':
         options.databaseUrl = value();
+        options.databaseUrlFrom = flag;
         break;
       case '--redis-url':
         options.redisUrl = value();
+        options.redisUrlFrom = flag;
         break;
       case '--workers':
         options.workers = positive(flag, value(), 1, 256);
@@ -180,6 +219,10 @@ export function parseOptions(argv: readonly string[], cwd = process.cwd()): Benc
     }
   }
   return options;
+}
+
+function nonEmpty(text: string | undefined): string | null {
+  return text === undefined || text.trim() === '' ? null : text;
 }
 
 function splitOnce(arg: string): [string, string] {

@@ -2,6 +2,7 @@ import type { LatencySummary } from './load.js';
 import type { MachineInfo } from './machine.js';
 import { machineLine } from './machine.js';
 import type { ProfileName } from './scenarios.js';
+import type { RatioTarget } from './targets.js';
 
 /** Version of the JSON report's shape; bump it when a field changes meaning. */
 export const REPORT_SCHEMA = 'eventflow-bench/1';
@@ -46,7 +47,25 @@ export interface RanScenario {
   /** How busy the server's CPUs were in all (any process), in % (others = busy - server). */
   serverCoresBusyPercent: number | null;
   loadCoresBusyPercent: number | null;
+  /** CPU of the bench's private Redis during the measured phase, in % of one core (null: none). */
+  redisCpuPercent: number | null;
+  /**
+   * What other processes (neither this server nor the private Redis) took of the server
+   * CPUs during the measured phase, in % of one core; null when unknown (unpinned).
+   */
+  otherServerCorePercent: number | null;
+  /** Which cache level answered: the server's counters over the scenario, warm-up included. */
+  cacheLevels: CacheLevels | null;
   notes: string[];
+}
+
+/** Deltas of the server's eventflow_cache_* counters (GET /metrics) over one scenario. */
+export interface CacheLevels {
+  nearHits: number;
+  nearMisses: number;
+  /** Null when the server has no Redis level. */
+  redisHits: number | null;
+  redisMisses: number | null;
 }
 
 export interface SkippedScenario {
@@ -68,6 +87,12 @@ export interface Ratio {
   value: number | null;
   display: string;
   basis: string;
+  /** The two scenarios, numerator first. */
+  sides: [string, string];
+  /** Why this ratio may be unreliable in this run (other load, one round, saturated load). */
+  warnings: string[];
+  /** The design claim it checks, with the verdict; null for ratios that only inform. */
+  target: RatioTarget | null;
 }
 
 export interface TraceProbe {
@@ -165,12 +190,13 @@ const TABLE_HEAD = [
   'server CPU',
   'server µs/req',
   'loadgen CPU',
+  'others on server CPU',
 ];
 
 function tableRows(report: BenchReport): string[][] {
   return report.scenarios.map((s) =>
     s.status === 'skipped'
-      ? [s.name, s.reason, '', '', '', '', '', '', '', '', '']
+      ? [s.name, s.reason, '', '', '', '', '', '', '', '', '', '']
       : [
           s.name + (s.pipelining > 1 ? ` (p=${s.pipelining})` : ''),
           formatInt(s.requestsPerSecond),
@@ -183,6 +209,7 @@ function tableRows(report: BenchReport): string[][] {
           s.serverCpuPercent === null ? 'n/a' : `${s.serverCpuPercent}%`,
           s.serverCpuMicrosPerRequest === null ? 'n/a' : formatMicros(s.serverCpuMicrosPerRequest),
           `${s.loadCpuPercent}%`,
+          s.otherServerCorePercent === null ? 'n/a' : `${s.otherServerCorePercent}%`,
         ],
   );
 }
@@ -209,6 +236,29 @@ function markdownTable(head: string[], rows: string[][], rightAligned: boolean[]
   ].join('\n');
 }
 
+/** ` (login: at most 2)` for every scenario that ran with fewer connections than asked. */
+function connectionCaps(report: BenchReport): string {
+  const capped = report.scenarios.filter(
+    (s): s is RanScenario => s.status === 'ran' && s.connections < report.options.connections,
+  );
+  return capped.map((s) => ` (${s.name}: at most ${s.connections})`).join('');
+}
+
+function cacheLevelsText(levels: CacheLevels): string {
+  const lookups = levels.nearHits + levels.nearMisses;
+  const parts = [
+    `Cache levels (server counters, warm-up included): ${formatInt(levels.nearHits)} near hits, ${formatInt(levels.nearMisses)} near misses`,
+  ];
+  if (levels.redisHits !== null && levels.redisMisses !== null) {
+    const reads = levels.redisHits + levels.redisMisses;
+    parts.push(
+      `${formatInt(levels.redisHits)} Redis hits, ${formatInt(levels.redisMisses)} Redis misses`,
+    );
+    if (lookups > 0) parts.push(`${(reads / lookups).toFixed(3)} Redis reads per near lookup`);
+  }
+  return parts.join(', ');
+}
+
 /** The console form: one table, the ratios, the machine, the trace proof. */
 export function renderText(report: BenchReport): string {
   const out: string[] = [];
@@ -224,9 +274,19 @@ export function renderText(report: BenchReport): string {
     if (skipped.status === 'skipped') out.push(`${skipped.name}: skipped, ${skipped.reason}`);
   }
   out.push('');
+  out.push('Targets (ratios of the same run against the claims in the README):');
+  for (const ratio of report.ratios) {
+    if (ratio.target === null) continue;
+    out.push(`  ${ratio.target.line}`);
+    if (ratio.warnings.length > 0) out.push(`      unreliable: ${ratio.warnings.join('; ')}`);
+  }
+  out.push('');
   out.push('Ratios (same run):');
-  for (const ratio of report.ratios)
+  for (const ratio of report.ratios) {
     out.push(`  ${ratio.label}: ${ratio.display}   [${ratio.basis}]`);
+    if (ratio.target === null && ratio.warnings.length > 0)
+      out.push(`      unreliable: ${ratio.warnings.join('; ')}`);
+  }
   out.push('');
   out.push(`Scale check: ${report.scale.note}`);
   out.push(`Machine: ${machineLine(report.machine)}`);
@@ -263,15 +323,15 @@ export function renderText(report: BenchReport): string {
 /** The Markdown form written next to the JSON (and, with --write-summary, to summary.md). */
 export function renderMarkdown(report: BenchReport): string {
   const out: string[] = [];
-  const right = [false, true, true, true, true, true, true, true, true, true, true];
+  const right = [false, true, true, true, true, true, true, true, true, true, true, true];
   out.push(`# EventFlow benchmark, ${report.startedAt.slice(0, 10)} (${report.mode} run)`);
   out.push('');
   out.push(`- **Machine:** ${machineLine(report.machine)}`);
   out.push(`- **Placement:** ${report.placement.description}`);
   out.push(
     `- **Run:** ${report.options.durationSeconds} s measured per scenario after ` +
-      `${report.options.warmupSeconds} s warm-up, ${report.options.connections} connections ` +
-      `(login: at most 4), pipelining ${report.options.pipelining} in the *-pipelined pair, ` +
+      `${report.options.warmupSeconds} s warm-up, ${report.options.connections} connections` +
+      `${connectionCaps(report)}, pipelining ${report.options.pipelining} in the *-pipelined pair, ` +
       `${report.options.workers} API worker threads, whole run ${Math.round(report.runSeconds)} s`,
   );
   out.push(`- **Database:** ${report.options.database}; **cache:** ${report.options.redis}`);
@@ -289,15 +349,46 @@ export function renderMarkdown(report: BenchReport): string {
     "process's CPU time per request (what a request costs, whatever else runs on the machine); ",
   );
   out.push('peak RSS is the server process (main thread and worker threads) sampled every 100 ms ');
-  out.push('during warm-up and measurement.');
+  out.push('during warm-up and measurement; "others on server CPU" is what processes other than ');
+  out.push('the measured server and its Redis took of the server CPUs meanwhile (% of one core).');
+  out.push('');
+  out.push('## Targets');
+  out.push('');
+  out.push('Ratios measured in this run against the claims in the README:');
+  out.push('');
+  const targeted = report.ratios.filter((r) => r.target !== null);
+  out.push(
+    markdownTable(
+      ['claim', 'measured', 'target', 'verdict', 'from', 'unreliable because'],
+      targeted.map((r) => {
+        const target = r.target as RatioTarget;
+        return [
+          target.claim,
+          r.display,
+          `>= ${target.min.toFixed(2)}`,
+          target.verdict,
+          r.basis,
+          r.warnings.join('; ') || '-',
+        ];
+      }),
+      [false, true, true, false, false, false],
+    ),
+  );
+  out.push('');
+  for (const r of targeted) out.push(`- \`${(r.target as RatioTarget).line}\``);
+  out.push('');
+  out.push('Where the floors come from:');
+  out.push('');
+  for (const r of targeted)
+    out.push(`- ${(r.target as RatioTarget).claim}: ${(r.target as RatioTarget).why}`);
   out.push('');
   out.push('## Ratios');
   out.push('');
   out.push(
     markdownTable(
-      ['ratio', 'value', 'from'],
-      report.ratios.map((r) => [r.label, r.display, r.basis]),
-      [false, true, false],
+      ['ratio', 'value', 'from', 'unreliable because'],
+      report.ratios.map((r) => [r.label, r.display, r.basis, r.warnings.join('; ') || '-']),
+      [false, true, false, false],
     ),
   );
   out.push('');
@@ -318,6 +409,7 @@ export function renderMarkdown(report: BenchReport): string {
       if (total > 0)
         extra.push(`X-Cache hit ratio ${((s.cacheOutcomes.hit / total) * 100).toFixed(1)}%`);
     }
+    if (s.cacheLevels !== null) extra.push(cacheLevelsText(s.cacheLevels));
     if (s.expectedConflicts > 0 && s.expectedConflictLabel !== null) {
       extra.push(`${formatInt(s.expectedConflicts)} ${s.expectedConflictLabel}`);
     }

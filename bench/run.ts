@@ -18,6 +18,7 @@ import { createInterface } from 'node:readline';
 import { redactUrl } from '../src/config.js';
 import { eventKey } from '../src/domain/cache-keys.js';
 import { DEMO_USER } from '../src/seed.js';
+import { cacheLevelsBetween, readCacheCounters } from './cache-counters.js';
 import { buildScaleDatabase, seedDatabase } from './datasets.js';
 import { request, getJson, rawGet, sleep, type RawResponse } from './http.js';
 import type { LoadResult } from './load.js';
@@ -49,6 +50,7 @@ import {
 } from './report.js';
 import {
   PHASES,
+  REDIS_PROFILES,
   SCENARIOS,
   type LoadPlan,
   type Phase,
@@ -56,6 +58,7 @@ import {
   type ScenarioData,
   type ScenarioDefinition,
 } from './scenarios.js';
+import { checkTarget, measurementWarnings, type RatioBasis, type TargetSpec } from './targets.js';
 
 /**
  * `npm run bench`: starts what the scenarios need (a seeded database, the API as a child
@@ -70,6 +73,69 @@ const MAX_READ_IDS = 2000;
 const PARTIAL_CACHE_SHARE = 0.25;
 /** Overhead MemoryCache counts per entry (src/cache/memory-cache.ts). */
 const CACHE_ENTRY_OVERHEAD = 96;
+
+/** The architecture's first promise: a cache hit never leaves the main thread. */
+const NEAR_HIT_TARGET: TargetSpec = {
+  claim: 'near-cache hit / bare uWS',
+  min: 0.85,
+  why:
+    'with REDIS_URL set, the near cache in front of Redis answers a hot key on the main thread, ' +
+    'so it must keep most of the rate of uWebSockets.js returning the same bytes',
+};
+
+/**
+ * A Redis hit costs one round trip. The ceiling does one ioredis GET per request; the design
+ * measured that one GET halves the bare rate, so a second round trip per request would put
+ * this ratio near 0.6 while one round trip plus routing and the read script keeps it above
+ * 0.8: 0.75 tells them apart.
+ */
+const REDIS_HIT_TARGET: TargetSpec = {
+  claim: 'Redis hit / bare uWS + ioredis GET',
+  min: 0.75,
+  why:
+    'a Redis hit costs one round trip: the ceiling does one GET per request; a second round ' +
+    'trip would cost about as much again and bring the ratio near 0.6',
+};
+
+const TRACE_SAMPLED_TARGET: TargetSpec = {
+  claim: 'default trace sampling / tracing off',
+  min: 0.9,
+  why:
+    'hits are traced at a ratio (10% by default) and an untraced near hit creates no span, ' +
+    'so tracing as deployed costs cached reads at most 10%',
+};
+
+const TRACE_ALL_TARGET: TargetSpec = {
+  claim: 'every request traced / tracing off',
+  min: 0.7,
+  why:
+    'span export and serialisation belong off the main thread, so tracing every cached read ' +
+    'costs at most 30% (the stock SDK keeps 0.43x)',
+};
+
+/** One ratio of the report: numerator and denominator scenarios, and what is compared. */
+interface RatioSpec {
+  name: string;
+  label: string;
+  basis: string;
+  sides: [string, string];
+  measure: RatioBasis;
+  /** Why it cannot be measured in this run, whatever ran (e.g. tracing not built). */
+  missing?: string | null;
+  target?: TargetSpec & { notApplicable?: string };
+}
+
+/** What each kind of ratio divides; bigger is better for all but latency. */
+const PICKS: Record<RatioBasis, (s: RanScenario) => number> = {
+  rate: (s) => s.requestsPerSecond,
+  // CPU per request, inverted so that, like req/s, bigger is better: robust to other
+  // processes taking the server's core, which moves req/s but not the cost of a request.
+  cpu: (s) =>
+    s.serverCpuMicrosPerRequest === null || s.serverCpuMicrosPerRequest === 0
+      ? 0
+      : 1 / s.serverCpuMicrosPerRequest,
+  latency: (s) => s.latencyMs.p50,
+};
 
 interface EventDocument {
   id: number;
@@ -90,7 +156,7 @@ interface Discovery {
   proofEventId: number;
   readIds: number[];
   participantIds: number[];
-  documents: Map<number, { doc: EventDocument; bytes: number }>;
+  documents: Map<number, { doc: EventDocument; text: string; bytes: number }>;
 }
 
 interface RunningServer {
@@ -175,7 +241,12 @@ class Bench {
   #sink: OtlpSink | null = null;
   #tracedExportedNothing = false;
   #traceProof: TraceProof | null = null;
-  #l2RedisUrl: string | null = null;
+  /** The Redis of the running phase's Redis profiles (--redis-url or a private one). */
+  #phaseRedisUrl: string | null = null;
+  /** The private redis-server of the running phase, whose CPU counts as the server side. */
+  #phaseRedis: PrivateRedis | null = null;
+  /** Phases that started a private redis-server, for the report. */
+  readonly #privateRedisPhases: string[] = [];
   readonly #scaleDatabases = new Map<ProfileName, { events: number; databaseMiB: number }>();
   #seedCounter = 1;
 
@@ -203,7 +274,11 @@ class Bench {
       ) {
         this.#skipReasons.set(scenario.name, 'n/a (tracing not built)');
       }
-      if (scenario.profile === 'l2' && options.redisUrl === null && !hasRedisServer()) {
+      if (
+        REDIS_PROFILES.includes(scenario.profile) &&
+        options.redisUrl === null &&
+        !hasRedisServer()
+      ) {
         this.#skipReasons.set(scenario.name, 'n/a (no --redis-url and no redis-server on PATH)');
       }
     }
@@ -228,6 +303,11 @@ class Bench {
     }
     log(`Placement: ${this.#placement.description}`);
     log(`Temporary folder: ${this.#tmp}`);
+    const { databaseUrl, databaseUrlFrom, redisUrl, redisUrlFrom } = this.#options;
+    if (databaseUrl !== null && databaseUrlFrom === 'DATABASE_URL')
+      log(`Database from DATABASE_URL: ${redactUrl(databaseUrl)} (the write mix changes its data)`);
+    if (redisUrl !== null && redisUrlFrom === 'REDIS_URL')
+      log(`Redis from REDIS_URL: ${redactUrl(redisUrl)}`);
 
     const needsMainData = this.#runnable().some((s) => !s.profile.startsWith('scale-'));
     if (needsMainData) {
@@ -267,30 +347,41 @@ class Bench {
 
   async #runPhase(phase: Phase, profiles: ProfileName[]): Promise<void> {
     const servers = new Map<ProfileName, RunningServer>();
-    let redis = null as PrivateRedis | null;
     log(`\n[${phase.name}] servers: ${profiles.join(', ')}`);
     try {
+      this.#phaseRedisUrl = null;
+      if (profiles.some((p) => REDIS_PROFILES.includes(p))) {
+        this.#phaseRedisUrl = this.#options.redisUrl;
+        if (this.#phaseRedisUrl === null) {
+          this.#phaseRedis = await startPrivateRedis(this.#registry, this.#placement.serverCpus);
+          this.#phaseRedisUrl = this.#phaseRedis.url;
+          this.#privateRedisPhases.push(phase.name);
+          log(`  private redis-server at ${this.#phaseRedis.url} (on the server CPUs)`);
+        }
+      }
       switch (phase.name) {
         case 'reads':
           await this.#startReads(profiles, servers);
           break;
         case 'partial':
-        case 'l2': {
-          const profile = phase.name;
-          if (profile === 'l2' && this.#options.redisUrl === null) {
-            redis = await startPrivateRedis(this.#registry, this.#placement.serverCpus);
-            this.#l2RedisUrl = redis.url;
-            log(`  private redis-server at ${redis.url} (on the server CPUs)`);
-          }
-          const server = await this.#startApi(
-            profile,
-            this.#databaseUrl as string,
-            this.#profileEnv(profile),
+        case 'l2':
+          // Side by side, like the reads phase: start-up is mostly waiting.
+          await Promise.all(
+            profiles.map(async (profile) => {
+              if (profile === 'bare-redis') {
+                servers.set(profile, await this.#startBareRedis());
+                return;
+              }
+              const server = await this.#startApi(
+                profile,
+                this.#databaseUrl as string,
+                this.#profileEnv(profile),
+              );
+              servers.set(profile, server);
+              await this.#prefill(server, this.#needDiscovery().readIds);
+            }),
           );
-          servers.set(profile, server);
-          await this.#prefill(server, this.#needDiscovery().readIds);
           break;
-        }
         case 'writes': {
           const server = await this.#startApi(
             'writes',
@@ -312,7 +403,8 @@ class Bench {
       for (const unit of groupUnits(scenarios)) await this.#runUnit(unit, servers);
     } finally {
       for (const [profile, server] of servers) await this.#stopServer(profile, server);
-      if (redis !== null) await this.#registry.stop(redis.child);
+      if (this.#phaseRedis !== null) await this.#registry.stop(this.#phaseRedis.child);
+      this.#phaseRedis = null;
       for (const server of servers.values()) {
         if (server.scaleFile !== undefined) {
           for (const suffix of ['', '-wal', '-shm'])
@@ -328,7 +420,8 @@ class Bench {
 
   /**
    * The reads phase: the cached server first (trace proof unless tracing runs, discovery,
-   * the hot response the bare ceiling replays), then the traced, bare and cache-off servers.
+   * the hot response the bare ceiling replays), then the two-level (Redis), traced, bare and
+   * cache-off servers.
    * All stay up, idle unless measured, so groups alternate between them.
    */
   async #startReads(
@@ -437,14 +530,13 @@ class Bench {
     const env: Record<string, string> = { OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'none' };
     // The configured Redis serves the profiles that show the cache as deployed; the partial
     // profile is the near-cache/database mix, and the scale and cache-off ones skip caching.
-    const redisUrl =
-      profile === 'l2' ? (this.#options.redisUrl ?? this.#l2RedisUrl) : this.#options.redisUrl;
-    if (
-      redisUrl !== null &&
-      ['cached', 'traced', 'traced-sampled', 'writes', 'l2'].includes(profile)
-    ) {
-      env.REDIS_URL = redisUrl;
-    }
+    // The Redis profiles always have one: the configured Redis or the phase's private one.
+    const redisUrl = REDIS_PROFILES.includes(profile)
+      ? this.#phaseRedisUrl
+      : ['cached', 'traced', 'traced-sampled', 'writes'].includes(profile)
+        ? this.#options.redisUrl
+        : null;
+    if (redisUrl !== null) env.REDIS_URL = redisUrl;
     switch (profile) {
       case 'nocache':
       case 'scale-small':
@@ -484,8 +576,10 @@ class Bench {
         break;
       }
       case 'cached':
+      case 'layered':
       case 'writes':
       case 'bare':
+      case 'bare-redis':
         break;
     }
     return env;
@@ -520,12 +614,13 @@ class Bench {
     eventIds.sort((a, b) => a - b);
     const proofEventId = (await this.#proofEventId(server)) as number;
     const readIds = eventIds.filter((id) => id !== proofEventId).slice(0, MAX_READ_IDS);
-    const documents = new Map<number, { doc: EventDocument; bytes: number }>();
+    const documents = new Map<number, { doc: EventDocument; text: string; bytes: number }>();
     await forEachLimit(readIds, 8, async (id) => {
       const answer = await request(`${server.url}/event/${id}`);
       if (answer.status !== 200) throw new Error(`GET /event/${id}: ${answer.status}`);
       documents.set(id, {
         doc: JSON.parse(answer.text) as EventDocument,
+        text: answer.text,
         bytes: Buffer.byteLength(answer.text),
       });
     });
@@ -738,6 +833,54 @@ class Bench {
     return server;
   }
 
+  /**
+   * The bare handler with one Redis GET per request (bench/bare-redis-server.ts): the hot
+   * read's status and headers, and every spread-read document, which it stores in the
+   * phase's Redis under keys of its own before it listens.
+   */
+  async #startBareRedis(): Promise<RunningServer> {
+    const hot = this.#hotResponse;
+    const redisUrl = this.#phaseRedisUrl;
+    if (hot === null || redisUrl === null)
+      throw new Error('the Redis ceiling needs the captured cached response and a Redis');
+    const discovery = this.#needDiscovery();
+    const bodiesBase64: Record<string, string> = {};
+    for (const [id, { text }] of discovery.documents)
+      bodiesBase64[id] = Buffer.from(text).toString('base64');
+    const file = join(this.#tmp, 'redis-responses.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        status: hot.status,
+        headers: hot.headers,
+        bodyBase64: hot.body.toString('base64'),
+        bodiesBase64,
+      }),
+    );
+    const port = await freePort();
+    const logFile = join(this.#tmp, 'server-bare-redis.log');
+    const out = await open(logFile, 'a');
+    const script = join(this.#root, 'dist', 'bench', 'bare-redis-server.js');
+    const { command, args } = nodeCommand(this.#placement.serverCpus, script, [
+      file,
+      String(port),
+      redisUrl,
+    ]);
+    const child = this.#registry.spawn(command, args, { stdio: ['ignore', out.fd, out.fd] });
+    await out.close();
+    const server: RunningServer = {
+      profile: 'bare-redis',
+      child,
+      pid: child.pid as number,
+      url: `http://127.0.0.1:${port}`,
+      port,
+      logFile,
+      data: { hotEventId: discovery.hotEventId, readIds: discovery.readIds },
+    };
+    await waitUntilReady(server, `/event/${discovery.hotEventId}`);
+    return server;
+  }
+
   async #startApi(
     profile: ProfileName,
     databaseUrl: string,
@@ -795,8 +938,9 @@ class Bench {
       this.#problems.push(`the ${profile} server exited with status ${code} on SIGTERM`);
     }
     const lines = await summarizeLog(server.logFile);
-    this.#serverLog[profile] =
-      profile === 'bare' ? lines.filter((l) => !l.message.startsWith('listening')) : lines;
+    this.#serverLog[profile] = profile.startsWith('bare')
+      ? lines.filter((l) => !l.message.startsWith('listening'))
+      : lines;
   }
 
   // ---------------------------------------------------------------- scenarios
@@ -841,15 +985,31 @@ class Bench {
       this.#placement.serverCpus === null ? [] : expandCpuList(this.#placement.serverCpus);
     const loadCpus =
       this.#placement.loadCpus === null ? [] : expandCpuList(this.#placement.loadCpus);
+    // The private Redis is part of the server side: its CPU is not "other processes".
+    const redisPid = this.#phaseRedis?.child.pid ?? null;
     const usage = targets.map(() => ({
       cpu: 0,
+      redisCpu: 0,
       seconds: 0,
       serverCores: new CoreUsage(serverCpus),
       loadCores: new CoreUsage(loadCpus),
       cpuKnown: true,
       exports: 0,
     }));
-    let window: { job: number; cpu: number | null; at: number; exports: number } | null = null;
+    let window: {
+      job: number;
+      cpu: number | null;
+      redisCpu: number | null;
+      at: number;
+      exports: number;
+    } | null = null;
+    // Which cache level answered: a server's counters are credited to its scenario when it
+    // serves only that one scenario of the unit.
+    const countersBefore = await Promise.all(
+      targets.map(({ server }) =>
+        server.profile.startsWith('bare') ? Promise.resolve(null) : readCacheCounters(server.url),
+      ),
+    );
 
     const results = await this.#runLoad(plan, {
       onMeasuring: (job) => {
@@ -858,6 +1018,7 @@ class Bench {
         window = {
           job,
           cpu: readCpuSeconds(target.server.pid),
+          redisCpu: redisPid === null ? null : readCpuSeconds(redisPid),
           at: performance.now(),
           exports: this.#sink?.exports ?? 0,
         };
@@ -870,9 +1031,12 @@ class Bench {
         if (target === undefined || entry === undefined || window === null || window.job !== job)
           return;
         const cpu = readCpuSeconds(target.server.pid);
+        const redisCpu = redisPid === null ? null : readCpuSeconds(redisPid);
         entry.seconds += (performance.now() - window.at) / 1000;
         if (cpu === null || window.cpu === null) entry.cpuKnown = false;
         else entry.cpu += cpu - window.cpu;
+        if (redisCpu !== null && window.redisCpu !== null)
+          entry.redisCpu += redisCpu - window.redisCpu;
         entry.serverCores.end();
         entry.loadCores.end();
         entry.exports += (this.#sink?.exports ?? 0) - window.exports;
@@ -881,6 +1045,11 @@ class Bench {
     });
     const peaks = new Map<number, number | null>();
     for (const [pid, sampler] of samplers) peaks.set(pid, sampler.stop());
+    const countersAfter = await Promise.all(
+      targets.map(({ server }, index) =>
+        countersBefore[index] === null ? Promise.resolve(null) : readCacheCounters(server.url),
+      ),
+    );
 
     for (const [index, { scenario, server }] of targets.entries()) {
       const result = results[index];
@@ -894,6 +1063,22 @@ class Bench {
       const peak = peaks.get(server.pid) ?? null;
       const serverCoresBusy = entry.serverCores.percent();
       const loadCoresBusy = entry.loadCores.percent();
+      const redisCpuPercent =
+        redisPid === null || entry.seconds === 0
+          ? null
+          : Math.round((entry.redisCpu / entry.seconds) * 100);
+      const others =
+        serverCoresBusy === null || serverCpuPercent === null
+          ? null
+          : Math.max(
+              0,
+              Math.round(
+                serverCoresBusy * this.#placement.serverCpuCount -
+                  serverCpuPercent -
+                  (redisCpuPercent ?? 0),
+              ),
+            );
+      const isSoleScenario = targets.filter((t) => t.server === server).length === 1;
       const ran: RanScenario = {
         status: 'ran',
         name: scenario.name,
@@ -906,6 +1091,7 @@ class Bench {
           result.loadCpuPercent,
           serverCoresBusy,
           loadCoresBusy,
+          others,
         ),
         connections: result.connections,
         pipelining: result.pipelining,
@@ -931,8 +1117,16 @@ class Bench {
         loadCpuPercent: result.loadCpuPercent,
         serverCoresBusyPercent: serverCoresBusy,
         loadCoresBusyPercent: loadCoresBusy,
+        redisCpuPercent,
+        otherServerCorePercent: others,
+        cacheLevels: isSoleScenario
+          ? cacheLevelsBetween(countersBefore[index] ?? null, countersAfter[index] ?? null)
+          : null,
         notes: [],
       };
+      if (redisCpuPercent !== null && REDIS_PROFILES.includes(scenario.profile)) {
+        ran.notes.push(`The private redis-server used ${redisCpuPercent}% of a core meanwhile`);
+      }
       if (scenario.profile.startsWith('traced') && this.#sink !== null) {
         ran.notes.push(
           `${entry.exports} OTLP trace exports reached the sink while it was measured (batches are sent up to 1 s late, so this is approximate)`,
@@ -950,7 +1144,8 @@ class Bench {
       log(
         `  ${scenario.name.padEnd(24)} ${String(ran.requestsPerSecond).padStart(7)} req/s  ` +
           `p50 ${ran.latencyMs.p50} ms  p99 ${ran.latencyMs.p99} ms  errors ${ran.errors}  non-2xx ${ran.non2xx}  ` +
-          `server CPU ${serverCpuPercent ?? 'n/a'}% (core busy ${serverCoresBusy ?? 'n/a'}%)  ` +
+          `server CPU ${serverCpuPercent ?? 'n/a'}% (core busy ${serverCoresBusy ?? 'n/a'}%, ` +
+          `others ${others ?? 'n/a'}%)  ` +
           `loadgen CPU ${ran.loadCpuPercent}% (core busy ${loadCoresBusy ?? 'n/a'}%)  peak RSS ${ran.peakRssMiB ?? 'n/a'} MiB`,
       );
     }
@@ -961,6 +1156,7 @@ class Bench {
     loadCpu: number,
     serverCores: number | null,
     loadCores: number | null,
+    others: number | null,
   ): string {
     const capacity = this.#placement.serverCpuCount * 100;
     const server = `server ${serverCpu ?? 'n/a'}% of ${capacity}%`;
@@ -969,11 +1165,7 @@ class Bench {
     if (loadCpu >= 90) return `load generator saturated (${load} of its core; ${server})`;
     if (serverCpu !== null && serverCpu >= 0.9 * capacity)
       return `server CPU saturated (${server}; ${load})`;
-    if (serverCores !== null && serverCores >= 90 && serverCpu !== null) {
-      const others = Math.max(
-        0,
-        Math.round(serverCores * this.#placement.serverCpuCount - serverCpu),
-      );
+    if (serverCores !== null && serverCores >= 90 && others !== null) {
       return `server core(s) saturated, ${others}% of a core by other processes on this machine (${server}; ${load})`;
     }
     if (loadCores !== null && loadCores >= 90) {
@@ -1064,13 +1256,14 @@ class Bench {
         database:
           options.databaseUrl === null
             ? 'embedded SQLite (fresh temporary file, seeded like npm run seed)'
-            : redactUrl(options.databaseUrl),
+            : `${redactUrl(options.databaseUrl)} (from ${options.databaseUrlFrom ?? '--database-url'})`,
         redis:
           options.redisUrl !== null
-            ? `near cache + Redis ${redactUrl(options.redisUrl)}`
-            : this.#l2RedisUrl !== null
-              ? 'in-process near cache; spread-read-l2 used a private redis-server'
-              : 'in-process near cache only (no Redis)',
+            ? `near cache + Redis ${redactUrl(options.redisUrl)} (from ${options.redisUrlFrom ?? '--redis-url'})`
+            : this.#privateRedisPhases.length > 0
+              ? 'in-process cache alone, except the Redis scenarios (hot-read-layered, ' +
+                'spread-read-l2, bare-redis-get), which used a private redis-server'
+              : 'in-process cache only (no Redis)',
         traceRatio: options.traceRatio,
       },
       machine: this.#machine,
@@ -1105,130 +1298,173 @@ class Bench {
   }
 
   #ratios(): Ratio[] {
-    const r = (name: string): RanScenario | undefined => this.#results.get(name);
-    const ratio = (
-      name: string,
-      label: string,
-      basis: string,
-      a: RanScenario | undefined,
-      b: RanScenario | undefined,
-      pick: (s: RanScenario) => number,
-      missing: string,
-    ): Ratio => {
-      if (a === undefined || b === undefined || pick(b) === 0) {
-        return { name, label, value: null, display: missing, basis };
-      }
-      const value = Math.round((pick(a) / pick(b)) * 100) / 100;
-      return { name, label, value, display: `${value}x`, basis };
-    };
-    const rps = (s: RanScenario): number => s.requestsPerSecond;
-    // CPU per request, inverted so that, like req/s, bigger is better: robust to other
-    // processes taking the server's core, which moves req/s but not the cost of a request.
-    const perCpu = (s: RanScenario): number =>
-      s.serverCpuMicrosPerRequest === null || s.serverCpuMicrosPerRequest === 0
-        ? 0
-        : 1 / s.serverCpuMicrosPerRequest;
-    const p50 = (s: RanScenario): number => s.latencyMs.p50;
+    const options = this.#options;
     const notRun = 'n/a (scenario not run)';
     const tracingMissing = !this.#tracingBuilt
       ? 'n/a (tracing not built)'
       : this.#tracedExportedNothing
         ? 'n/a (tracing built, but no spans reached the OTLP sink)'
-        : notRun;
-    const traced = this.#tracedExportedNothing ? undefined : r('hot-read-traced');
-    const sampled = this.#tracedExportedNothing ? undefined : r('hot-read-sampled');
+        : null;
+    const cachedLevels =
+      options.redisUrl === null ? 'in-process cache alone' : 'near cache + Redis';
+    const tracedLabel = `hot-read-traced (ratio ${options.traceRatio}) ÷ hot-read`;
+    const traceAllTarget =
+      options.traceRatio === 1
+        ? TRACE_ALL_TARGET
+        : {
+            ...TRACE_ALL_TARGET,
+            notApplicable: `n/a (--trace-ratio ${options.traceRatio}; the target is for every request traced)`,
+          };
+    const r = (spec: RatioSpec): Ratio => this.#ratio(spec, notRun);
     return [
-      ratio(
-        'cachedVsBare',
-        'cached read / bare uWS ceiling, req/s',
-        'hot-read ÷ bare-ceiling',
-        r('hot-read'),
-        r('bare-ceiling'),
-        rps,
-        notRun,
-      ),
-      ratio(
-        'cachedVsBareCpu',
-        'cached read / bare uWS ceiling, requests per server CPU-second',
-        'bare-ceiling µs/req ÷ hot-read µs/req',
-        r('hot-read'),
-        r('bare-ceiling'),
-        perCpu,
-        notRun,
-      ),
-      ratio(
-        'cachedVsBarePipelined',
-        'cached read / bare uWS ceiling, req/s, pipelined',
-        'hot-read-pipelined ÷ bare-ceiling-pipelined',
-        r('hot-read-pipelined'),
-        r('bare-ceiling-pipelined'),
-        rps,
-        notRun,
-      ),
-      ratio(
-        'missVsHitLatency',
-        'cache miss p50 / cache hit p50',
-        'miss-read ÷ spread-read (same ids)',
-        r('miss-read'),
-        r('spread-read'),
-        p50,
-        notRun,
-      ),
-      ratio(
-        'hitVsMissThroughput',
-        'cache hit / cache miss, req/s',
-        'spread-read ÷ miss-read (same ids)',
-        r('spread-read'),
-        r('miss-read'),
-        rps,
-        notRun,
-      ),
-      ratio(
-        'hitVsMissCpu',
-        'cache hit / cache miss, requests per server CPU-second',
-        'miss-read µs/req ÷ spread-read µs/req',
-        r('spread-read'),
-        r('miss-read'),
-        perCpu,
-        notRun,
-      ),
-      ratio(
-        'tracedVsUntraced',
-        'traced / untraced cached read, req/s',
-        `hot-read-traced (ratio ${this.#options.traceRatio}) ÷ hot-read`,
-        traced,
-        r('hot-read'),
-        rps,
-        tracingMissing,
-      ),
-      ratio(
-        'tracedSampledVsUntraced',
-        'traced at default sampling / untraced cached read, req/s',
-        'hot-read-sampled ÷ hot-read',
-        sampled,
-        r('hot-read'),
-        rps,
-        tracingMissing,
-      ),
-      ratio(
-        'tracedVsUntracedCpu',
-        'traced / untraced cached read, requests per server CPU-second',
-        'hot-read µs/req ÷ hot-read-traced µs/req',
-        traced,
-        r('hot-read'),
-        perCpu,
-        tracingMissing,
-      ),
-      ratio(
-        'scaleLargeVsSmall',
-        'GET by id, large / small database, req/s',
-        'scale-large ÷ scale-small (cache off)',
-        r('scale-large'),
-        r('scale-small'),
-        rps,
-        notRun,
-      ),
+      r({
+        name: 'cachedVsBare',
+        label: `cached read (${cachedLevels}) / bare uWS ceiling, req/s`,
+        basis: 'hot-read ÷ bare-ceiling',
+        sides: ['hot-read', 'bare-ceiling'],
+        measure: 'rate',
+      }),
+      r({
+        name: 'cachedVsBareCpu',
+        label: `cached read (${cachedLevels}) / bare uWS ceiling, requests per server CPU-second`,
+        basis: 'bare-ceiling µs/req ÷ hot-read µs/req',
+        sides: ['hot-read', 'bare-ceiling'],
+        measure: 'cpu',
+      }),
+      r({
+        name: 'nearHitVsBare',
+        label: 'near-cache hit of the two-level cache (Redis behind it) / bare uWS ceiling, req/s',
+        basis: 'hot-read-layered ÷ bare-ceiling',
+        sides: ['hot-read-layered', 'bare-ceiling'],
+        measure: 'rate',
+        target: NEAR_HIT_TARGET,
+      }),
+      r({
+        name: 'nearHitVsBareCpu',
+        label:
+          'near-cache hit of the two-level cache / bare uWS ceiling, requests per server CPU-second',
+        basis: 'bare-ceiling µs/req ÷ hot-read-layered µs/req',
+        sides: ['hot-read-layered', 'bare-ceiling'],
+        measure: 'cpu',
+      }),
+      r({
+        name: 'cachedVsBarePipelined',
+        label: 'cached read / bare uWS ceiling, req/s, pipelined',
+        basis: 'hot-read-pipelined ÷ bare-ceiling-pipelined',
+        sides: ['hot-read-pipelined', 'bare-ceiling-pipelined'],
+        measure: 'rate',
+      }),
+      r({
+        name: 'redisHitVsBareRedis',
+        label: 'Redis hit / bare uWS + one ioredis GET, req/s',
+        basis: 'spread-read-l2 ÷ bare-redis-get (same ids, same Redis)',
+        sides: ['spread-read-l2', 'bare-redis-get'],
+        measure: 'rate',
+        target: REDIS_HIT_TARGET,
+      }),
+      r({
+        name: 'redisHitVsBareRedisCpu',
+        label:
+          'Redis hit / bare uWS + one ioredis GET, requests per server CPU-second (Redis not counted)',
+        basis: 'bare-redis-get µs/req ÷ spread-read-l2 µs/req',
+        sides: ['spread-read-l2', 'bare-redis-get'],
+        measure: 'cpu',
+      }),
+      r({
+        name: 'missVsHitLatency',
+        label: 'cache miss p50 / cache hit p50',
+        basis: 'miss-read ÷ spread-read (same ids)',
+        sides: ['miss-read', 'spread-read'],
+        measure: 'latency',
+      }),
+      r({
+        name: 'hitVsMissThroughput',
+        label: 'cache hit / cache miss, req/s',
+        basis: 'spread-read ÷ miss-read (same ids)',
+        sides: ['spread-read', 'miss-read'],
+        measure: 'rate',
+      }),
+      r({
+        name: 'hitVsMissCpu',
+        label: 'cache hit / cache miss, requests per server CPU-second',
+        basis: 'miss-read µs/req ÷ spread-read µs/req',
+        sides: ['spread-read', 'miss-read'],
+        measure: 'cpu',
+      }),
+      r({
+        name: 'tracedVsUntraced',
+        label: 'traced / untraced cached read, req/s',
+        basis: tracedLabel,
+        sides: ['hot-read-traced', 'hot-read'],
+        measure: 'rate',
+        missing: tracingMissing,
+        target: traceAllTarget,
+      }),
+      r({
+        name: 'tracedSampledVsUntraced',
+        label: 'traced at default sampling / untraced cached read, req/s',
+        basis: 'hot-read-sampled ÷ hot-read',
+        sides: ['hot-read-sampled', 'hot-read'],
+        measure: 'rate',
+        missing: tracingMissing,
+        target: TRACE_SAMPLED_TARGET,
+      }),
+      r({
+        name: 'tracedVsUntracedCpu',
+        label: 'traced / untraced cached read, requests per server CPU-second',
+        basis: 'hot-read µs/req ÷ hot-read-traced µs/req',
+        sides: ['hot-read-traced', 'hot-read'],
+        measure: 'cpu',
+        missing: tracingMissing,
+      }),
+      r({
+        name: 'scaleLargeVsSmall',
+        label: 'GET by id, large / small database, req/s',
+        basis: 'scale-large ÷ scale-small (cache off)',
+        sides: ['scale-large', 'scale-small'],
+        measure: 'rate',
+      }),
     ];
+  }
+
+  /** One ratio of two scenarios of this run, its warnings, and its target's verdict. */
+  #ratio(spec: RatioSpec, notRun: string): Ratio {
+    const [first, second] = spec.sides;
+    const a = this.#results.get(first);
+    const b = this.#results.get(second);
+    const skipped = [first, second]
+      .map((name) => this.#skipReasons.get(name))
+      .find((reason) => reason !== undefined);
+    const missing = spec.missing ?? skipped ?? notRun;
+    const pick = PICKS[spec.measure];
+
+    let value: number | null = null;
+    let display = missing;
+    const isMeasurable = spec.missing === undefined || spec.missing === null;
+    if (isMeasurable && a !== undefined && b !== undefined && pick(b) !== 0) {
+      value = Math.round((pick(a) / pick(b)) * 100) / 100;
+      display = `${value.toFixed(2)}x`;
+    }
+    const warnings =
+      a !== undefined && b !== undefined ? measurementWarnings([a, b], spec.measure) : [];
+    let target = null;
+    if (spec.target !== undefined) {
+      const { notApplicable, ...targetSpec } = spec.target;
+      target =
+        notApplicable === undefined
+          ? checkTarget(targetSpec, value, display)
+          : checkTarget(targetSpec, null, notApplicable);
+    }
+    return {
+      name: spec.name,
+      label: spec.label,
+      value,
+      display,
+      basis: spec.basis,
+      sides: spec.sides,
+      warnings,
+      target,
+    };
   }
 
   #scaleSummary(): BenchReport['scale'] {

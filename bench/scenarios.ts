@@ -13,7 +13,9 @@ import type { RequestSpec } from 'autocannon';
  */
 export type ProfileName =
   | 'cached'
+  | 'layered'
   | 'bare'
+  | 'bare-redis'
   | 'traced'
   | 'traced-sampled'
   | 'nocache'
@@ -35,12 +37,22 @@ export interface Phase {
  * of the seeded data, so reads never see documents the write mix has grown.
  */
 export const PHASES: readonly Phase[] = [
-  { name: 'reads', profiles: ['cached', 'traced', 'traced-sampled', 'bare', 'nocache'] },
+  {
+    name: 'reads',
+    profiles: ['cached', 'layered', 'traced', 'traced-sampled', 'bare', 'nocache'],
+  },
   { name: 'partial', profiles: ['partial'] },
-  { name: 'l2', profiles: ['l2'] },
+  { name: 'l2', profiles: ['l2', 'bare-redis'] },
   { name: 'writes', profiles: ['writes'] },
   { name: 'scale', profiles: ['scale-small', 'scale-large'] },
 ];
+
+/**
+ * Profiles that need a Redis: the two-level cache as deployed (`layered`), the Redis level
+ * with the near cache defeated (`l2`), and the bare handler that GETs from Redis. Without
+ * --redis-url the bench starts a private redis-server for the phase.
+ */
+export const REDIS_PROFILES: readonly ProfileName[] = ['layered', 'l2', 'bare-redis'];
 
 /** What the load generator needs to build a scenario's requests (collected by run.ts). */
 export interface ScenarioData {
@@ -179,13 +191,24 @@ const SCALE_LIMIT =
 export const SCENARIOS: readonly ScenarioDefinition[] = [
   {
     name: 'hot-read',
-    title: 'GET /event/{id}, one event, near-cache hit',
+    title: 'GET /event/{id}, one event, in-process cache hit',
     group: 'ceiling',
     profile: 'cached',
     measures:
-      'the fastest API path: route, near-cache lookup and write of stored bytes on the main thread',
+      'the fastest API path: route, in-process cache lookup and write of stored bytes on the main thread ' +
+      '(the single-level MemoryCache unless --redis-url or REDIS_URL gives the API a Redis)',
     limitedBy:
       'on one server core: uWebSockets.js syscalls and the main thread; often the single-core load generator first',
+    requests: hotRead,
+  },
+  {
+    name: 'hot-read-layered',
+    title: 'hot-read with Redis configured: near-cache hit of the two-level cache',
+    group: 'ceiling',
+    profile: 'layered',
+    measures:
+      'the fastest path as deployed (REDIS_URL set): the near cache of LayeredCache answers on the main thread; Redis is read only when the near entry expires (NEAR_CACHE_TTL_SECONDS)',
+    limitedBy: 'as hot-read; the near cache of the two-level cache is the same in-process lookup',
     requests: hotRead,
   },
   {
@@ -298,11 +321,23 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   {
     name: 'spread-read-l2',
     title: 'GET /event/{random id}, near cache too small, Redis hits',
+    group: 'redis-hit',
     profile: 'l2',
     measures:
-      'reads served by the shared Redis level (L2) because the near cache holds almost nothing',
-    limitedBy: 'one Redis round trip per request (ioredis on the main thread) and Redis itself',
-    tallyCache: true,
+      'reads served by the shared Redis level (L2) because the near cache holds almost nothing; ' +
+      "the server's cache counters (cache levels, in the report) show which level answered",
+    limitedBy:
+      'one Redis round trip per request (ioredis on the main thread) and Redis itself, which shares the server core',
+    requests: spreadReads,
+  },
+  {
+    name: 'bare-redis-get',
+    title: 'bare uWebSockets.js handler + one ioredis GET, same bytes as spread-read-l2',
+    group: 'redis-hit',
+    profile: 'bare-redis',
+    measures:
+      'the ceiling of a Redis hit: per request one ioredis GET of the same document from the same Redis, answered with the headers of a cached read (bench/bare-redis-server.ts)',
+    limitedBy: 'the Redis round trip (ioredis parsing, two syscalls) and Redis, on the server core',
     requests: spreadReads,
   },
   {

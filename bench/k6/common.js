@@ -1,4 +1,16 @@
 // Shared helpers of the k6 scripts (k6 runs plain ES modules; no Node APIs here).
+//
+// Which script covers which `npm run bench` scenario, and the server settings it needs:
+//   hot-read.js          hot-read (no Redis) and hot-read-layered (the API started with
+//                        REDIS_URL); with OTEL_* set, hot-read-traced and hot-read-sampled
+//   spread-read.js       spread-read
+//   miss-read.js         miss-read, scale-small and scale-large (CACHE_ENABLED=false)
+//   spread-read-mixed.js spread-read-mixed (CACHE_MAX_BYTES about a quarter of the documents)
+//   spread-read-l2.js    spread-read-l2 (REDIS_URL, NEAR_CACHE_MAX_BYTES=1024)
+//   list-page.js, write-mix.js, login.js: the scenarios of the same name
+// bare-ceiling and bare-redis-get measure the bench's own servers (bench/bare-server.ts,
+// bench/bare-redis-server.ts), not the API; they have no k6 script. Neither does pipelining,
+// which k6 does not do.
 import http from 'k6/http';
 import { check } from 'k6';
 

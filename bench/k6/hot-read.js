@@ -1,4 +1,6 @@
-// hot-read: GET /event/{EVENT_ID} over and over, answered from the near cache.
+// hot-read: GET /event/{EVENT_ID} over and over, answered from the near cache. Against an
+// API started with REDIS_URL it measures the near cache of the two-level cache
+// (hot-read-layered); without, the single-level in-process cache (hot-read).
 //   k6 run -e BASE_URL=http://localhost:8079 bench/k6/hot-read.js
 import { BASE_URL, getEvent, loadOptions } from './common.js';
 import http from 'k6/http';

@@ -17,12 +17,14 @@ export function setup() {
   const updates = [];
   const targets = [];
   const participants = {};
+  const withRoom = [];
   for (let id = 1; id <= Math.min(EVENT_COUNT, 400); id++) {
     const res = http.get(`${BASE_URL}/event/${id}`);
     if (res.status !== 200) continue;
     const doc = res.json();
     for (const p of doc.participants) participants[p.id] = true;
     if (doc.capacity === null) targets.push(doc.id);
+    else withRoom.push({ id: doc.id, room: doc.capacity - doc.participants.length });
     if (doc.organizer !== null && Date.parse(doc.date) > Date.now() && updates.length < 100) {
       updates.push({
         id: doc.id,
@@ -38,12 +40,26 @@ export function setup() {
       });
     }
   }
-  return { token, updates, targets, participantIds: Object.keys(participants).map(Number) };
+  // No event without a capacity: register for the ones with the most seats left (as npm run
+  // bench does); once they fill up, 409 EVENT_FULL is the expected answer.
+  if (targets.length === 0) {
+    withRoom.sort((a, b) => b.room - a.room);
+    for (const event of withRoom.slice(0, 20)) targets.push(event.id);
+  }
+  const participantIds = Object.keys(participants).map(Number);
+  if (targets.length === 0 || participantIds.length === 0) {
+    throw new Error(
+      `write-mix needs events and participants at ${BASE_URL} (found ${targets.length} events ` +
+        `to register for, ${participantIds.length} participants): run npm run seed first`,
+    );
+  }
+  return { token, updates, targets, participantIds };
 }
 
 export default function (data) {
   const auth = { Authorization: `Bearer ${data.token}` };
-  if (Math.random() < 0.5) {
+  // Without an event to update (none in the future with an organizer), only registrations.
+  if (data.updates.length > 0 && Math.random() < 0.5) {
     const update = pick(data.updates);
     const body = Object.assign({}, update.body, { description: `Updated by k6 at ${Date.now()}.` });
     const res = http.put(`${BASE_URL}/event/update/${update.id}`, JSON.stringify(body), {
