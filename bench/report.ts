@@ -306,7 +306,7 @@ export function renderText(report: BenchReport): string {
   const warnings = Object.entries(report.serverLog).filter(([, lines]) => lines.length > 0);
   if (warnings.length > 0) {
     out.push('');
-    out.push('Server warnings and errors (LOG_LEVEL=warn):');
+    out.push('Server warnings and errors:');
     for (const [profile, lines] of warnings) {
       for (const line of lines)
         out.push(`  [${profile}] ${line.level} x${line.count}: ${line.message}`);

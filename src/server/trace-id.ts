@@ -1,20 +1,24 @@
-import { randomFillSync } from 'node:crypto';
+import { RandomHex } from '../telemetry/trace-context.js';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 const ZERO_TRACE_ID = '0'.repeat(32);
 
-/** Ids are cut from a block of random bytes refilled when spent: one syscall per 256 ids. */
-const pool = Buffer.alloc(16 * 256);
-let offset = pool.length;
+/**
+ * Every response carries a trace id (X-Trace-Id), traced or not, so one is made per request
+ * that brings none. Trace ids need not be secret, only unique with overwhelming probability,
+ * yet these are crypto-random all the same: random bytes turned into hex a block at a time
+ * and sliced (RandomHex) cost 25-40 ns an id, against 65-110 ns for the hex conversion of
+ * each id's own 16 bytes, and 270 ns for a xorshift generator or a counter formatted as hex
+ * in JavaScript (measured on the bench machine, Node 20). Random ids also keep what samplers and backends assume of a trace id: uniform
+ * bits (W3C Trace Context level 2, OpenTelemetry's trace-id ratio sampler), and no collision
+ * between instances (2^-128 per pair). Trade-off: an id keeps its 16 KiB block of hex alive
+ * until every id cut from that block is collected.
+ */
+const traceIds = new RandomHex();
 
 /** A new W3C trace id: 32 lowercase hex digits, never all zero. */
 export function newTraceId(): string {
-  if (offset === pool.length) {
-    randomFillSync(pool);
-    offset = 0;
-  }
-  const id = pool.toString('hex', offset, offset + 16);
-  offset += 16;
+  const id = traceIds.take(32);
   return id === ZERO_TRACE_ID ? newTraceId() : id;
 }
 

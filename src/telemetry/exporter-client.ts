@@ -4,6 +4,7 @@ import type {
   ExporterSettings,
   ExportStats,
   FromExporter,
+  HitRecords,
   ToExporter,
 } from './exporter-protocol.js';
 import type { MetricFamily } from './metric-family.js';
@@ -25,12 +26,15 @@ const EMPTY_STATS: ExportStats = {
 /**
  * The main thread's side of the export thread. Recording a span is an array push; batches
  * cross to the thread by postMessage (one structured clone per batch, not per span), and
- * the thread does the SDK objects, protobuf and HTTP. Spans the workers record arrive here
- * inside their task responses and join the same batches.
+ * the thread does the protobuf and HTTP. Spans the workers record arrive here inside their
+ * task responses and join the same batches; traced near-cache hits travel as plain values.
  */
 export class ExporterClient {
   readonly #worker: Worker;
   #buffer: SpanRecord[] = [];
+  #hits: HitRecords = [];
+  /** Spans held here, a hit counting as its two. */
+  #held = 0;
   #timer: NodeJS.Timeout | null = null;
   #stats: ExportStats = EMPTY_STATS;
   #closing: Promise<void> | null = null;
@@ -62,8 +66,46 @@ export class ExporterClient {
     if (this.#closing !== null) return;
 
     this.#buffer.push(span);
-    if (this.#buffer.length >= HANDOFF_SPANS) this.#handOff();
-    else this.#timer ??= setTimeout(() => this.#handOff(), HANDOFF_MS).unref();
+    this.#held++;
+    this.#scheduleHandOff();
+  }
+
+  /**
+   * A traced near-cache hit: its server span and near-cache span, as the values the export
+   * thread builds them from (HitRecords; times in epoch ms, `parentSpanId` '' for none).
+   */
+  recordHit(
+    traceId: string,
+    spanId: string,
+    parentSpanId: string,
+    method: string,
+    path: string,
+    route: string,
+    status: number,
+    port: number,
+    startMs: number,
+    endMs: number,
+    lookupStartMs: number,
+    lookupEndMs: number,
+  ): void {
+    if (this.#closing !== null) return;
+
+    this.#hits.push(
+      traceId,
+      spanId,
+      parentSpanId,
+      method,
+      path,
+      route,
+      status,
+      port,
+      startMs,
+      endMs,
+      lookupStartMs,
+      lookupEndMs,
+    );
+    this.#held += 2;
+    this.#scheduleHandOff();
   }
 
   sendMetrics(families: MetricFamily[], timeMs: number): void {
@@ -92,16 +134,23 @@ export class ExporterClient {
     return this.#closing;
   }
 
+  #scheduleHandOff(): void {
+    if (this.#held >= HANDOFF_SPANS) this.#handOff();
+    else this.#timer ??= setTimeout(() => this.#handOff(), HANDOFF_MS).unref();
+  }
+
   #handOff(): void {
     if (this.#timer !== null) {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
-    if (this.#buffer.length === 0) return;
+    if (this.#held === 0) return;
 
-    const spans = this.#buffer;
+    const message: ToExporter = { type: 'spans', spans: this.#buffer, hits: this.#hits };
     this.#buffer = [];
-    this.#post({ type: 'spans', spans });
+    this.#hits = [];
+    this.#held = 0;
+    this.#post(message);
   }
 
   #post(message: ToExporter): void {

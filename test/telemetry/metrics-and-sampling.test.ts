@@ -3,43 +3,13 @@ import * as assert from 'uvu/assert';
 
 import {
   createEvent,
+  parsePrometheus,
+  type Series,
   startTracedServer,
   type TracedServer,
   traceIdOf,
+  valueOf,
 } from './telemetry-fixture.js';
-
-interface Series {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** A small parser of the Prometheus text format: every sample line, comments checked. */
-function parsePrometheus(text: string): Series[] {
-  const series: Series[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    if (line.startsWith('#')) {
-      assert.match(line, /^# (HELP|TYPE) [a-z_:][a-z0-9_:]* /i);
-      continue;
-    }
-    const match = /^([a-z_:][a-z0-9_:]*)(?:\{(.*)\})? (\S+)$/i.exec(line);
-    assert.ok(match !== null, `sample line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const pair of (match[2] ?? '').matchAll(/([a-z_][a-z0-9_]*)="((?:[^"\\]|\\.)*)"/gi)) {
-      labels[pair[1] as string] = (pair[2] as string).replace(/\\(.)/g, '$1');
-    }
-    series.push({ name: match[1] as string, labels, value: Number(match[3]) });
-  }
-  return series;
-}
-
-function valueOf(all: Series[], name: string, labels: Record<string, string> = {}): number {
-  const found = all.filter(
-    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
-  );
-  return found.reduce((sum, s) => sum + s.value, 0);
-}
 
 const metrics = suite('metrics and sampling');
 let traced: TracedServer;

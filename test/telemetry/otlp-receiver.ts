@@ -77,6 +77,15 @@ message HistogramDataPoint {
 
 const root = protobuf.parse(OTLP_PROTO, { keepCase: true }).root;
 const TraceRequest = root.lookupType('otlp.ExportTraceServiceRequest');
+
+/** An OTLP/protobuf trace export body as a plain object (64-bit numbers and bytes as strings). */
+export function decodeTraceRequest(body: Uint8Array): unknown {
+  return TraceRequest.toObject(TraceRequest.decode(body), {
+    longs: String,
+    bytes: String,
+    defaults: true,
+  });
+}
 const MetricsRequest = root.lookupType('otlp.ExportMetricsServiceRequest');
 
 export type AttributeValue = string | number | boolean | null;
