@@ -44,7 +44,7 @@ export interface Config {
   logLevel: string;
   seqUrl: string | null;
   seqApiKey: string | null;
-  /** Tracing, sampling and metrics export: the standard OTEL_* variables (docs/observability.md). */
+  /** Tracing, sampling and metrics export: standard OTEL_* variables (docs/observability.md). */
   telemetry: TelemetryConfig;
   limits: LimitsConfig;
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /**
@@ -7,10 +7,16 @@ import { join, relative } from 'node:path';
  * suites that start servers and worker pools cannot disturb each other. Prints each file's
  * output and ends with one line, `N passed, N failed`, summing uvu's per-file totals.
  * Arguments filter files by substring: `npm test -- api/event`.
+ *
+ * A whole run also measures line coverage of src/ (V8's, mapped back to the TypeScript) and
+ * fails below the floor in .c8rc.json; a filtered run does not (it covers only a part).
  */
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 const root = join(process.cwd(), 'dist', 'test');
 const filters = process.argv.slice(2);
+const coverageFolder = join(process.cwd(), 'coverage', 'tmp');
+const isMeasuringCoverage = filters.length === 0;
+if (isMeasuringCoverage) rmSync(coverageFolder, { recursive: true, force: true });
 
 const files = findTests(root).filter(
   (file) => filters.length === 0 || filters.some((filter) => file.includes(filter)),
@@ -41,6 +47,10 @@ for (const file of files) {
   }
 }
 
+if (isMeasuringCoverage && !(await checkCoverage())) {
+  failedFiles.push('coverage below the floor in .c8rc.json');
+  failed += 1;
+}
 if (failedFiles.length > 0)
   process.stdout.write(`\nFailed files:\n  ${failedFiles.join('\n  ')}\n`);
 process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
@@ -58,8 +68,9 @@ function findTests(folder: string): string[] {
 
 function runFile(file: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
+    const coverage = isMeasuringCoverage ? { NODE_V8_COVERAGE: coverageFolder } : {};
     const child = spawn(process.execPath, ['--enable-source-maps', file], {
-      env: { ...process.env, FORCE_COLOR: '0' },
+      env: { ...process.env, FORCE_COLOR: '0', ...coverage },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -69,5 +80,18 @@ function runFile(file: string): Promise<{ code: number; output: string }> {
     });
     child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/** Prints the coverage summary of the run and checks it against the floor (c8, .c8rc.json). */
+function checkCoverage(): Promise<boolean> {
+  const c8 = join(process.cwd(), 'node_modules', 'c8', 'bin', 'c8.js');
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [c8, 'report', '--temp-directory', coverageFolder, '--check-coverage'],
+      { stdio: 'inherit' },
+    );
+    child.on('close', (code) => resolve(code === 0));
   });
 }

@@ -9,9 +9,10 @@ const ZERO_TRACE_ID = '0'.repeat(32);
  * yet these are crypto-random all the same: random bytes turned into hex a block at a time
  * and sliced (RandomHex) cost 25-40 ns an id, against 65-110 ns for the hex conversion of
  * each id's own 16 bytes, and 270 ns for a xorshift generator or a counter formatted as hex
- * in JavaScript (measured on the bench machine, Node 20). Random ids also keep what samplers and backends assume of a trace id: uniform
- * bits (W3C Trace Context level 2, OpenTelemetry's trace-id ratio sampler), and no collision
- * between instances (2^-128 per pair). Trade-off: an id keeps its 16 KiB block of hex alive
+ * in JavaScript (measured on the bench machine, Node 20). Random ids also keep what
+ * samplers and backends assume of a trace id: uniform bits (W3C Trace Context level 2,
+ * OpenTelemetry's trace-id ratio sampler), and no collision between instances (2^-128 per
+ * pair). Trade-off: an id keeps its 16 KiB block of hex alive
  * until every id cut from that block is collected.
  */
 const traceIds = new RandomHex();

@@ -34,9 +34,9 @@ export interface TelemetryConfig {
 }
 
 export interface SpanBatchConfig {
-  /** Longest a span waits in the export thread before it is sent (OTEL_BSP_SCHEDULE_DELAY, 1000 ms). */
+  /** Longest a span waits in the export thread before it is sent (OTEL_BSP_SCHEDULE_DELAY, 1 s). */
   scheduleDelayMs: number;
-  /** Spans held by the export thread before new ones are dropped (OTEL_BSP_MAX_QUEUE_SIZE, 8192). */
+  /** Spans the export thread holds before it drops new ones (OTEL_BSP_MAX_QUEUE_SIZE, 8192). */
   maxQueueSize: number;
   /** Spans per OTLP request (OTEL_BSP_MAX_EXPORT_BATCH_SIZE, 512). */
   maxExportBatchSize: number;

@@ -10,7 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openDatabase } from '../../src/db/connect.js';
 import type { ErrorCode } from '../../src/domain/errors.js';
-import { availableDialects } from '../support/dialects.js';
+import { postgresOnly } from '../support/dialects.js';
 import {
   assertMatchesContract,
   assertProblem,
@@ -58,15 +58,9 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-const dialects = await availableDialects();
-for (const other of dialects.filter((dialect) => dialect.name !== 'postgres')) {
-  await other.cleanup();
-}
-const postgres = dialects.find((dialect) => dialect.name === 'postgres');
+const postgres = await postgresOnly('database faults');
 
-if (postgres === undefined) {
-  console.warn('database faults: PostgreSQL is not available, suite skipped');
-} else {
+if (postgres !== null) {
   const target = new URL(postgres.url);
   const database = target.pathname.slice(1);
   const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port) });
@@ -122,6 +116,18 @@ if (postgres === undefined) {
     } finally {
       await handle.close();
     }
+  };
+
+  /** Gives the database back and polls readiness until it is 200 or RECOVERY_MS passed. */
+  const restoreAndAwaitReady = async () => {
+    await proxy.restore();
+    const restoredAt = performance.now();
+    let readyAgain = await send('GET', '/health/ready');
+    while (readyAgain.status !== 200 && performance.now() - restoredAt < RECOVERY_MS) {
+      await sleep(100);
+      readyAgain = await send('GET', '/health/ready');
+    }
+    return { readyAgain, recoveryMs: performance.now() - restoredAt };
   };
 
   test.before(() => api.start());
@@ -274,14 +280,7 @@ if (postgres === undefined) {
     const ready = await send('GET', '/health/ready');
     const live = await send('GET', '/health/live');
     const fromCache = await send('GET', `/event/${event.id}`);
-    await proxy.restore();
-    const restoredAt = performance.now();
-    let readyAgain = await send('GET', '/health/ready');
-    while (readyAgain.status !== 200 && performance.now() - restoredAt < RECOVERY_MS) {
-      await sleep(100);
-      readyAgain = await send('GET', '/health/ready');
-    }
-    const recoveryMs = performance.now() - restoredAt;
+    const { readyAgain, recoveryMs } = await restoreAndAwaitReady();
 
     for (const answer of needingDatabase) {
       assert.is(flawOf(answer, []), null);
@@ -324,13 +323,7 @@ if (postgres === undefined) {
       send('GET', '/health/ready'),
     ]);
     const live = await send('GET', '/health/live');
-    await proxy.restore();
-    const restoredAt = performance.now();
-    let readyAgain = await send('GET', '/health/ready');
-    while (readyAgain.status !== 200 && performance.now() - restoredAt < RECOVERY_MS) {
-      await sleep(100);
-      readyAgain = await send('GET', '/health/ready');
-    }
+    const { readyAgain, recoveryMs } = await restoreAndAwaitReady();
 
     // Stranded connections are given up after 5 s, new ones time out after 3 s, then the
     // breaker answers at once: the first requests take seconds, none more than the deadline.
@@ -345,7 +338,7 @@ if (postgres === undefined) {
       `second wave: ${secondWave.map((answer) => answer.ms.toFixed(0)).join(', ')} ms`,
     );
     assert.is(live.status, 200);
-    assert.is(readyAgain.status, 200, 'ready again after the database answers');
+    assert.is(readyAgain.status, 200, `ready again ${recoveryMs.toFixed(0)} ms after it answers`);
     expectStatus(await api.get(`/event/all?filter=back`), 200);
     expectStatus(await api.register(event.id, participant.id), 200);
   });

@@ -8,20 +8,14 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openDatabase } from '../../src/db/connect.js';
 import type { EventDocument } from '../../src/domain/types.js';
-import { availableDialects } from '../support/dialects.js';
+import { postgresOnly } from '../support/dialects.js';
 import { assertMatchesContract, assertProblem } from '../support/openapi-responses.js';
 import { type CutMode, PgCommitProxy } from '../support/pg-commit-proxy.js';
 import { ApiFixture, expectStatus } from './api-fixture.js';
 
-const dialects = await availableDialects();
-for (const other of dialects.filter((dialect) => dialect.name !== 'postgres')) {
-  await other.cleanup();
-}
-const postgres = dialects.find((dialect) => dialect.name === 'postgres');
+const postgres = await postgresOnly('idempotency commit loss');
 
-if (postgres === undefined) {
-  console.warn('idempotency commit loss: PostgreSQL is not available, suite skipped');
-} else {
+if (postgres !== null) {
   const target = new URL(postgres.url);
   const proxy = await PgCommitProxy.start({ host: target.hostname, port: Number(target.port) });
   const proxied = new URL(postgres.url);

@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { writeWithRetry } from '../../src/app/database-work.js';
 import { type OperationResult, succeed } from '../../src/app/operation.js';
 import type { QueryContext } from '../../src/db/query-context.js';
-import { availableDialects } from '../support/dialects.js';
+import { postgresOnly } from '../support/dialects.js';
 import { DbFixture } from './db-fixture.js';
 
 interface MeetingPoint {
@@ -70,15 +70,9 @@ async function runCounted(fixture: DbFixture, body: Attempt, meeting: Meeting): 
   return attempts;
 }
 
-const dialects = await availableDialects();
-for (const unused of dialects.filter((d) => d.name !== 'postgres')) {
-  await unused.cleanup();
-}
-const postgres = dialects.find((d) => d.name === 'postgres');
+const postgres = await postgresOnly('transaction retry');
 
-if (postgres === undefined) {
-  console.warn('transaction retry: PostgreSQL is not available, suite skipped');
-} else {
+if (postgres !== null) {
   const fixture = new DbFixture(postgres, 4);
   const test = suite('transactions retried after deadlocks and serialization failures [postgres]');
 

@@ -42,6 +42,21 @@ export async function availableDialects(): Promise<TestDialect[]> {
   return dialects;
 }
 
+/**
+ * A fresh PostgreSQL database for suites about PostgreSQL itself (its sessions, its wire
+ * protocol), or null, with a warning, when it is not available; with REQUIRE_POSTGRES=1 an
+ * unavailable server fails instead (availableDialects).
+ */
+export async function postgresOnly(suiteName: string): Promise<TestDialect | null> {
+  const dialects = await availableDialects();
+  for (const other of dialects.filter((dialect) => dialect.name !== 'postgres')) {
+    await other.cleanup();
+  }
+  const postgres = dialects.find((dialect) => dialect.name === 'postgres') ?? null;
+  if (postgres === null) console.warn(`${suiteName}: PostgreSQL is not available, suite skipped`);
+  return postgres;
+}
+
 /** A fresh SQLite file: for suites whose subject does not depend on the dialect. */
 export function sqliteDialect(): TestDialect {
   const folder = mkdtempSync(join(tmpdir(), 'eventflow-test-'));
