@@ -70,7 +70,7 @@ const SEQ_TRANSPORT = fileURLToPath(new URL('./seq-transport.js', import.meta.ur
 
 /** JSON logger with the project's redaction rules. Fields first, a constant message second. */
 export function createLogger(options: LoggerOptions): Logger {
-  const base = options.destination ?? pino.destination({ fd: 1, sync: false });
+  const base = options.destination ?? bufferedStdout();
   const seq = options.seq ?? null;
   const pinoOptions: pino.LoggerOptions = {
     level: options.level,
@@ -97,6 +97,29 @@ export function createLogger(options: LoggerOptions): Logger {
   const logger = pino(pinoOptions, streams);
   outputs.set(logger, { base, seq: seqStream });
   return logger;
+}
+
+/** How long a line may wait in the stdout buffer at the most. */
+const STDOUT_FLUSH_MS = 250;
+
+/**
+ * stdout, written in batches: lines gather until 4 KiB before a write, and a timer writes
+ * what is left every STDOUT_FLUSH_MS. One write per line cost 11% of the server's CPU in a
+ * profile of cached reads logging 9 000 completion lines a second (the 10% that are traced).
+ * pino flushes the buffer when the process exits; a crash loses at most the last 4 KiB.
+ */
+function bufferedStdout(): pino.DestinationStream {
+  const destination = pino.destination({ fd: 1, sync: false, minLength: 4096 });
+  const timer = setInterval(() => {
+    try {
+      destination.flush();
+    } catch {
+      // Destroyed at shutdown, after its last flush: nothing is left to write.
+      clearInterval(timer);
+    }
+  }, STDOUT_FLUSH_MS);
+  timer.unref();
+  return destination;
 }
 
 /**
