@@ -198,7 +198,7 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
       'the fastest API path: route, in-process cache lookup and write of stored bytes on the main thread ' +
       '(the single-level MemoryCache unless --redis-url or REDIS_URL gives the API a Redis)',
     limitedBy:
-      'on one server core: uWebSockets.js syscalls and the main thread; often the single-core load generator first',
+      'the one server core: uWebSockets.js syscalls and the main thread; often the single-core load generator first',
     requests: hotRead,
   },
   {
@@ -388,7 +388,7 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
     measures:
       'password verification: scrypt N=2^17 (128 MiB, OWASP) runs off the main thread, so logins cannot stall cached reads',
     limitedBy:
-      'scrypt on the server core by design (about 0.1-0.3 s of CPU and 128 MiB each), at most libuv-pool-size hashes at once',
+      'scrypt on the server core by design (about 0.1-0.3 s of CPU and 128 MiB each), at most HASH_CONCURRENCY hashes at once (the worker count)',
     requests: (data) => {
       const login = need(data.login, 'login');
       return [
