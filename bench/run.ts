@@ -813,23 +813,39 @@ class Bench {
         bodyBase64: hot.body.toString('base64'),
       }),
     );
+    return this.#spawnBare('bare', 'bare-server.js', file, [], '/event/1', null);
+  }
+
+  /** Starts a bare server script on the server CPUs: `node <script> <responses> <port> ...`. */
+  async #spawnBare(
+    profile: RunningServer['profile'],
+    script: string,
+    responsesFile: string,
+    extraArgs: string[],
+    readyPath: string,
+    data: RunningServer['data'],
+  ): Promise<RunningServer> {
     const port = await freePort();
-    const logFile = join(this.#tmp, 'server-bare.log');
+    const logFile = join(this.#tmp, `server-${profile}.log`);
     const out = await open(logFile, 'a');
-    const script = join(this.#root, 'dist', 'bench', 'bare-server.js');
-    const { command, args } = nodeCommand(this.#placement.serverCpus, script, [file, String(port)]);
+    const path = join(this.#root, 'dist', 'bench', script);
+    const { command, args } = nodeCommand(this.#placement.serverCpus, path, [
+      responsesFile,
+      String(port),
+      ...extraArgs,
+    ]);
     const child = this.#registry.spawn(command, args, { stdio: ['ignore', out.fd, out.fd] });
     await out.close();
     const server: RunningServer = {
-      profile: 'bare',
+      profile,
       child,
       pid: child.pid as number,
       url: `http://127.0.0.1:${port}`,
       port,
       logFile,
-      data: null,
+      data,
     };
-    await waitUntilReady(server, '/event/1');
+    await waitUntilReady(server, readyPath);
     return server;
   }
 
@@ -857,28 +873,14 @@ class Bench {
         bodiesBase64,
       }),
     );
-    const port = await freePort();
-    const logFile = join(this.#tmp, 'server-bare-redis.log');
-    const out = await open(logFile, 'a');
-    const script = join(this.#root, 'dist', 'bench', 'bare-redis-server.js');
-    const { command, args } = nodeCommand(this.#placement.serverCpus, script, [
+    return this.#spawnBare(
+      'bare-redis',
+      'bare-redis-server.js',
       file,
-      String(port),
-      redisUrl,
-    ]);
-    const child = this.#registry.spawn(command, args, { stdio: ['ignore', out.fd, out.fd] });
-    await out.close();
-    const server: RunningServer = {
-      profile: 'bare-redis',
-      child,
-      pid: child.pid as number,
-      url: `http://127.0.0.1:${port}`,
-      port,
-      logFile,
-      data: { hotEventId: discovery.hotEventId, readIds: discovery.readIds },
-    };
-    await waitUntilReady(server, `/event/${discovery.hotEventId}`);
-    return server;
+      [redisUrl],
+      `/event/${discovery.hotEventId}`,
+      { hotEventId: discovery.hotEventId, readIds: discovery.readIds },
+    );
   }
 
   async #startApi(
