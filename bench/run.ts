@@ -804,16 +804,26 @@ class Bench {
   async #startBare(): Promise<RunningServer> {
     const hot = this.#hotResponse;
     if (hot === null) throw new Error('no cached response was captured for the bare ceiling');
-    const file = join(this.#tmp, 'hot-response.json');
+    const file = await this.#writeResponses('hot-response.json', hot, {});
+    return this.#spawnBare('bare', 'bare-server.js', file, [], '/event/1', null);
+  }
+
+  /**
+   * Writes what a bare server answers (the captured cached response, plus `extra`) to a
+   * file of the run's temporary folder, and returns its path.
+   */
+  async #writeResponses(
+    name: string,
+    hot: RawResponse,
+    extra: Record<string, unknown>,
+  ): Promise<string> {
+    const file = join(this.#tmp, name);
+    const { status, headers, body } = hot;
     await writeFile(
       file,
-      JSON.stringify({
-        status: hot.status,
-        headers: hot.headers,
-        bodyBase64: hot.body.toString('base64'),
-      }),
+      JSON.stringify({ status, headers, bodyBase64: body.toString('base64'), ...extra }),
     );
-    return this.#spawnBare('bare', 'bare-server.js', file, [], '/event/1', null);
+    return file;
   }
 
   /** Starts a bare server script on the server CPUs: `node <script> <responses> <port> ...`. */
@@ -863,16 +873,7 @@ class Bench {
     const bodiesBase64: Record<string, string> = {};
     for (const [id, { text }] of discovery.documents)
       bodiesBase64[id] = Buffer.from(text).toString('base64');
-    const file = join(this.#tmp, 'redis-responses.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        status: hot.status,
-        headers: hot.headers,
-        bodyBase64: hot.body.toString('base64'),
-        bodiesBase64,
-      }),
-    );
+    const file = await this.#writeResponses('redis-responses.json', hot, { bodiesBase64 });
     return this.#spawnBare(
       'bare-redis',
       'bare-redis-server.js',

@@ -115,15 +115,20 @@ gate.run();
 const clients = suite('ClientRateLimiter (one process)');
 const log = createLogger({ level: 'silent', thread: 'main' });
 
-clients('admits `limit` requests per clock-aligned window and then refuses', () => {
-  let now = 10_250;
-  const limiter = new ClientRateLimiter({
+/** 3 requests per 1 s window, counted in this process, on the given clock. */
+function localLimiter(now: () => number): ClientRateLimiter {
+  return new ClientRateLimiter({
     quota: { name: 'client', limit: 3, windowMs: 1000 },
     redis: null,
     commandTimeoutMs: 100,
     log,
-    now: () => now,
+    now,
   });
+}
+
+clients('admits `limit` requests per clock-aligned window and then refuses', () => {
+  let now = 10_250;
+  const limiter = localLimiter(() => now);
 
   const admitted = [1, 2, 3, 4].map(() => limiter.admit('10.0.0.1').isAllowed);
   const refusal = limiter.admit('10.0.0.1');
@@ -141,13 +146,7 @@ clients('admits `limit` requests per clock-aligned window and then refuses', () 
 
 clients('sync forgets the windows that have ended', async () => {
   let now = 0;
-  const limiter = new ClientRateLimiter({
-    quota: { name: 'client', limit: 3, windowMs: 1000 },
-    redis: null,
-    commandTimeoutMs: 100,
-    log,
-    now: () => now,
-  });
+  const limiter = localLimiter(() => now);
   for (let i = 0; i < 50; i++) limiter.admit(`10.0.0.${i}`);
 
   now = 1000;
